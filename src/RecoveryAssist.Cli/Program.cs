@@ -1,0 +1,3 @@
+using RecoveryAssist.Cli;
+
+return await RecoveryAssistCli.RunAsync(args, CliConsole.Standard).ConfigureAwait(false);

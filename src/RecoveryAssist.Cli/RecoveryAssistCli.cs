@@ -1,0 +1,36 @@
+using System.CommandLine;
+using RecoveryAssist.Cli.Offline;
+
+namespace RecoveryAssist.Cli;
+
+/// <summary>The <c>recoveryassist</c> command tree.</summary>
+internal static class RecoveryAssistCli
+{
+    public static RootCommand Build(CliConsole console)
+    {
+        var root = new RootCommand("RecoveryAssist: escrow and recovery of ESXi TPM recovery keys.");
+        root.Add(KeyCommands.Build(console));
+        root.Add(ParseCommands.Build(console));
+        return root;
+    }
+
+    public static async Task<int> RunAsync(string[] args, CliConsole console)
+    {
+        var root = Build(console);
+        var configuration = new InvocationConfiguration { Output = console.Output, Error = console.Error };
+        try
+        {
+            return await root.Parse(args).InvokeAsync(configuration).ConfigureAwait(false);
+        }
+        catch (IOException e)
+        {
+            await console.Error.WriteLineAsync($"error: {e.Message}").ConfigureAwait(false);
+            return ExitCodes.Failure;
+        }
+        catch (UnauthorizedAccessException e)
+        {
+            await console.Error.WriteLineAsync($"error: {e.Message}").ConfigureAwait(false);
+            return ExitCodes.Failure;
+        }
+    }
+}

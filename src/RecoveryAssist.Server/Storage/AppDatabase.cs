@@ -1,0 +1,93 @@
+using LiteDB;
+
+namespace RecoveryAssist.Server.Storage;
+
+/// <summary>
+/// The embedded LiteDB store: one password-protected file in the data directory, opened
+/// exclusively by this process. Writers go through <see cref="Write{T}"/>, one at a time, in a
+/// single transaction, so an operation and its audit record land together or not at all.
+/// </summary>
+internal sealed class AppDatabase : IDisposable
+{
+    public const string FileName = "recoveryassist.db";
+
+    private readonly Lock _writeLock = new();
+    private readonly LiteDatabase _store;
+
+    public AppDatabase(string dataDirectory, string password)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(password);
+        Directory.CreateDirectory(dataDirectory);
+        FilePath = Path.Combine(dataDirectory, FileName);
+        var connection = new ConnectionString
+        {
+            Filename = FilePath,
+            Password = password,
+            Connection = ConnectionType.Direct,
+        };
+        var mapper = new BsonMapper();
+        mapper.Entity<object>();
+        _store = new LiteDatabase(connection, mapper);
+        // A clean checkpoint after every commit would slow bulk imports; LiteDB's log is replayed on open.
+        _store.CheckpointSize = 10_000;
+    }
+
+    public string FilePath { get; }
+
+    public BsonMapper Mapper => _store.Mapper;
+
+    public ILiteCollection<T> Collection<T>(string name) => _store.GetCollection<T>(name);
+
+    /// <summary>Runs <paramref name="work"/> in one transaction; any exception rolls back everything it wrote.</summary>
+    public T Write<T>(Func<T> work)
+    {
+        lock (_writeLock)
+        {
+            _store.BeginTrans();
+            try
+            {
+                var result = work();
+                _store.Commit();
+                return result;
+            }
+            catch
+            {
+                _store.Rollback();
+                throw;
+            }
+        }
+    }
+
+    public void Write(Action work) => Write(() =>
+    {
+        work();
+        return true;
+    });
+
+    /// <summary>True when the store answers a read (for health checks).</summary>
+    public bool IsOpen()
+    {
+        try
+        {
+            _ = _store.GetCollectionNames().Any();
+            return true;
+        }
+        catch (LiteException)
+        {
+            return false;
+        }
+        catch (ObjectDisposedException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>Re-encrypts the whole file under a new password (key-encryption key rotation).</summary>
+    public void ChangePassword(string newPassword)
+    {
+        lock (_writeLock)
+            _store.Rebuild(new LiteDB.Engine.RebuildOptions { Password = newPassword });
+    }
+
+    public void Dispose() => _store.Dispose();
+}
