@@ -12,6 +12,7 @@ internal sealed class AppDatabase : IDisposable
     public const string FileName = "recoveryassist.db";
 
     private readonly Lock _writeLock = new();
+    private int _writeDepth;
     private readonly LiteDatabase _store;
 
     public AppDatabase(string dataDirectory, string password)
@@ -25,9 +26,7 @@ internal sealed class AppDatabase : IDisposable
             Password = password,
             Connection = ConnectionType.Direct,
         };
-        var mapper = new BsonMapper();
-        mapper.Entity<object>();
-        _store = new LiteDatabase(connection, mapper);
+        _store = new LiteDatabase(connection, new BsonMapper { EnumAsInteger = false });
         // A clean checkpoint after every commit would slow bulk imports; LiteDB's log is replayed on open.
         _store.CheckpointSize = 10_000;
     }
@@ -38,15 +37,20 @@ internal sealed class AppDatabase : IDisposable
 
     public ILiteCollection<T> Collection<T>(string name) => _store.GetCollection<T>(name);
 
-    /// <summary>Runs <paramref name="work"/> in one transaction; any exception rolls back everything it wrote.</summary>
+    /// <summary>
+    /// Runs <paramref name="work"/> in one transaction; any exception rolls back everything it wrote.
+    /// A nested call joins the outer transaction, so an operation and the audit record it appends commit together.
+    /// </summary>
     public T Write<T>(Func<T> work)
     {
         lock (_writeLock)
         {
+            if (_writeDepth > 0)
+                return Nested(work);
             _store.BeginTrans();
             try
             {
-                var result = work();
+                var result = Nested(work);
                 _store.Commit();
                 return result;
             }
@@ -55,6 +59,19 @@ internal sealed class AppDatabase : IDisposable
                 _store.Rollback();
                 throw;
             }
+        }
+    }
+
+    private T Nested<T>(Func<T> work)
+    {
+        _writeDepth++;
+        try
+        {
+            return work();
+        }
+        finally
+        {
+            _writeDepth--;
         }
     }
 

@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Installs what the tests need (Debian packages) when it is missing, then runs every test.
+# The real peers the tests drive: OpenSSH (ESXi simulator), TFTP clients, QEMU with iPXE, zbar.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+packages=(
+  curl tftp-hpa busybox-static atftp
+  openssh-server openssh-client
+)
+
+missing=()
+for package in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
+done
+if ((${#missing[@]} > 0)); then
+  if [[ $(id -u) -eq 0 ]]; then
+    echo "Installing test dependencies: ${missing[*]}"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  else
+    echo "error: the tests need these Debian packages: ${missing[*]}" >&2
+    echo "install them with: sudo apt-get install ${missing[*]}" >&2
+    exit 1
+  fi
+fi
+
+if ! command -v dotnet >/dev/null; then
+  echo "error: the .NET 10 SDK (dotnet) is not on PATH" >&2
+  exit 1
+fi
+
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+status=0
+dotnet test RecoveryAssist.sln --nologo 2>&1 | tee "$log" || status=$?
+
+# One closing line over all test projects, in the plain form CI reads.
+awk '/(Passed|Failed)!/ {
+  for (i = 1; i <= NF; i++) {
+    if ($i == "Failed:") f += $(i+1); if ($i == "Passed:") p += $(i+1); if ($i == "Skipped:") s += $(i+1)
+  }
+} END { gsub(",", "", f); printf "tests: %d passed, %d failed, %d skipped\n", p, f, s }' "$log"
+exit $status

@@ -1,0 +1,82 @@
+using System.Security.Cryptography;
+using System.Text;
+using RecoveryAssist.Server.Features.Secrets;
+using RecoveryAssist.Server.Storage;
+
+namespace RecoveryAssist.Server.Features.Audit;
+
+/// <summary>
+/// The append-only, hash-chained audit log in the store. <see cref="Append"/> joins the caller's
+/// transaction: the record and the operation it records commit together, and an operation whose
+/// record cannot be written fails with it.
+/// </summary>
+internal sealed class AuditLog
+{
+    public const string RecordsCollection = "audit";
+    public const string HeadCollection = "audit_head";
+
+    private static readonly byte[] HeadKeyInfo = Encoding.ASCII.GetBytes("RecoveryAssist audit head v1");
+
+    private readonly AppDatabase _database;
+    private readonly TimeProvider _time;
+    private readonly byte[] _headKey;
+
+    public AuditLog(AppDatabase database, KeyEncryptionKey kek, TimeProvider time)
+    {
+        _database = database;
+        _time = time;
+        _headKey = DeriveHeadKey(kek);
+    }
+
+    public static byte[] DeriveHeadKey(KeyEncryptionKey kek) =>
+        HKDF.DeriveKey(HashAlgorithmName.SHA256, Encoding.ASCII.GetBytes(kek.DeriveDatabasePassword()), 32, salt: null, info: HeadKeyInfo);
+
+    public AuditRecord Append(AuditEntry entry) => _database.Write(() =>
+    {
+        var heads = _database.Collection<AuditHead>(HeadCollection);
+        var head = heads.FindById(AuditHead.SingletonId);
+        var record = new AuditRecord
+        {
+            Id = (head?.Sequence ?? 0) + 1,
+            Time = AuditChain.Truncate(_time.GetUtcNow()),
+            Actor = entry.Actor,
+            Action = entry.Action,
+            Target = entry.Target,
+            Outcome = entry.Outcome,
+            ClientAddress = entry.ClientAddress,
+            Detail = entry.Detail,
+            PreviousHash = head?.Hash ?? AuditChain.GenesisHash,
+        };
+        record.Hash = AuditChain.ComputeHash(record);
+        _database.Collection<AuditRecord>(RecordsCollection).Insert(record);
+        heads.Upsert(new AuditHead
+        {
+            Sequence = record.Id,
+            Hash = record.Hash,
+            Mac = AuditChain.ComputeHeadMac(_headKey, record.Id, record.Hash),
+        });
+        return record;
+    });
+
+    public IReadOnlyList<AuditRecord> Read(long afterId, int limit, string? target = null)
+    {
+        var records = _database.Collection<AuditRecord>(RecordsCollection);
+        var query = records.Query().Where(r => r.Id > afterId);
+        if (target is not null)
+            query = query.Where(r => r.Target == target);
+        return query.OrderBy(r => r.Id).Limit(limit).ToList();
+    }
+
+    /// <summary>Null when the chain holds; otherwise the first problem found.</summary>
+    public string? Verify() => Verify(_database, _headKey);
+
+    public static string? Verify(AppDatabase database, byte[] headKey)
+    {
+        var records = database.Collection<AuditRecord>(RecordsCollection).Query().OrderBy(r => r.Id).ToEnumerable();
+        var head = database.Collection<AuditHead>(HeadCollection).FindById(AuditHead.SingletonId);
+        return AuditChain.Verify(records, head, headKey);
+    }
+
+    public long Count => _database.Collection<AuditRecord>(RecordsCollection).LongCount();
+
+}

@@ -1,0 +1,95 @@
+namespace RecoveryAssist.Server.Features.Escrow;
+
+/// <summary>Who asked, for the audit log.</summary>
+internal sealed record Actor(string Name, string? ClientAddress)
+{
+    public static readonly Actor System = new("system", null);
+}
+
+/// <summary>A host as the API takes it (create and update).</summary>
+internal sealed record HostInput(
+    string Name,
+    string? ManagementAddress = null,
+    string? SmbiosUuid = null,
+    string? Serial = null,
+    IReadOnlyList<string>? MacAddresses = null,
+    string? BmcAddress = null,
+    string? EsxiVersion = null,
+    string? EsxiBuild = null,
+    string? KernelOpt = null,
+    IReadOnlyList<string>? Tags = null);
+
+internal sealed record HostView(
+    Guid Id,
+    string Name,
+    string? ManagementAddress,
+    string? SmbiosUuid,
+    string? Serial,
+    IReadOnlyList<string> MacAddresses,
+    string? BmcAddress,
+    string? EsxiVersion,
+    string? EsxiBuild,
+    string? KernelOpt,
+    IReadOnlyList<string> Tags,
+    DateTime Created,
+    DateTime Updated)
+{
+    public static HostView From(HostRecord h) => new(
+        h.Id, h.Name, h.ManagementAddress, h.SmbiosUuid, h.Serial, h.MacAddresses, h.BmcAddress,
+        h.EsxiVersion, h.EsxiBuild, h.KernelOpt, h.Tags, h.Created, h.Updated);
+}
+
+/// <summary>Key metadata: everything about a key version except the key.</summary>
+internal sealed record KeyVersionView(
+    int Version,
+    string RecoveryId,
+    KeySource Source,
+    KeyStatus Status,
+    DateTime FirstSeen,
+    DateTime LastVerified,
+    DateTime? StatusChanged)
+{
+    public static KeyVersionView From(KeyVersionRecord v) =>
+        new(v.Version, v.RecoveryId, v.Source, v.Status, v.FirstSeen, v.LastVerified, v.StatusChanged);
+}
+
+/// <summary>What an import did to one host's escrow.</summary>
+internal enum ImportOutcome
+{
+    /// <summary>The host had no key; this one is now escrowed.</summary>
+    Escrowed,
+
+    /// <summary>The escrow already held exactly this key: "last verified" moved on.</summary>
+    Verified,
+
+    /// <summary>The host's key differs from the escrow: a new current version, the old one superseded, a drift event.</summary>
+    Changed,
+}
+
+internal sealed record ImportResult(
+    Guid HostId,
+    string HostName,
+    ImportOutcome Outcome,
+    IReadOnlyList<KeyVersionView> CurrentVersions,
+    bool HostCreated);
+
+/// <summary>One record of a bulk import: a host name and its <c>recovery list</c> output in any format.</summary>
+internal sealed record BulkImportRecord(string HostName, string Output, string? Format = null);
+
+internal sealed record BulkImportRequest(IReadOnlyList<BulkImportRecord> Records);
+
+internal sealed record BulkRecordResult(int Index, string? HostName, bool Ok, string? Outcome, string? Error);
+
+internal sealed record BulkImportResponse(int Succeeded, int Failed, IReadOnlyList<BulkRecordResult> Results);
+
+internal sealed record CoverageHost(Guid Id, string Name, string Problem, DateTime? LastVerified);
+
+internal sealed record CoverageReport(
+    int Hosts,
+    int WithCurrentKey,
+    int StaleAfterDays,
+    IReadOnlyList<CoverageHost> WithoutKey,
+    IReadOnlyList<CoverageHost> Stale,
+    IReadOnlyList<DriftView> RecentDrift);
+
+internal sealed record DriftView(Guid HostId, string HostName, DateTime Time, string Source, int? PreviousVersion, int NewVersion, string Description);

@@ -1,0 +1,121 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Extensions.Options;
+using RecoveryAssist.Server.Features.Audit;
+using RecoveryAssist.Server.Features.Auth;
+using RecoveryAssist.Server.Features.Escrow;
+using RecoveryAssist.Server.Features.Health;
+using RecoveryAssist.Server.Features.Secrets;
+using RecoveryAssist.Server.Storage;
+
+namespace RecoveryAssist.Server.Hosting;
+
+/// <summary>Builds and runs the appliance: options, the store, features, endpoints.</summary>
+internal static class AppHost
+{
+    public const string DataEnvironmentVariable = "RECOVERYASSIST_DATA";
+    public const string KekFileEnvironmentVariable = "RECOVERYASSIST_KEK_FILE";
+
+    public static async Task<int> RunAsync(string[] args)
+    {
+        WebApplication app;
+        try
+        {
+            app = Build(args);
+        }
+        catch (StoreOpenException e)
+        {
+            await Console.Error.WriteLineAsync("error: " + e.Message).ConfigureAwait(false);
+            return 2;
+        }
+        catch (OptionsValidationException e)
+        {
+            await Console.Error.WriteLineAsync("error: invalid configuration: " + string.Join(" ", e.Failures)).ConfigureAwait(false);
+            return 2;
+        }
+        await app.RunAsync().ConfigureAwait(false);
+        return 0;
+    }
+
+    /// <param name="console">Where first-run messages (the one-time admin password) go; the process console by default.</param>
+    public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null, TextWriter? console = null)
+    {
+        var builder = WebApplication.CreateBuilder(args);
+        if (Environment.GetEnvironmentVariable(DataEnvironmentVariable) is { Length: > 0 } data)
+            builder.Configuration[$"{AppOptions.Section}:{nameof(AppOptions.DataDirectory)}"] = data;
+        if (Environment.GetEnvironmentVariable(KekFileEnvironmentVariable) is { Length: > 0 } kekFile)
+            builder.Configuration[$"{AppOptions.Section}:{nameof(AppOptions.KekFile)}"] = kekFile;
+        if (string.IsNullOrEmpty(builder.Configuration["urls"]))
+            builder.WebHost.UseUrls(AppOptions.DefaultUrl);
+        configure?.Invoke(builder);
+
+        builder.Services.AddOptions<AppOptions>().Bind(builder.Configuration.GetSection(AppOptions.Section)).ValidateOnStart();
+        builder.Services.AddSingleton<IValidateOptions<AppOptions>, AppOptionsValidator>();
+        var options = builder.Configuration.GetSection(AppOptions.Section).Get<AppOptions>() ?? new AppOptions();
+        var validation = new AppOptionsValidator().Validate(null, options);
+        if (validation.Failed)
+            throw new OptionsValidationException(AppOptions.Section, typeof(AppOptions), validation.Failures);
+
+        var store = AppStore.Open(options.DataDirectory, options.ResolveKekFile());
+        builder.Services.AddSingleton(store);
+        builder.Services.AddSingleton(store.Database);
+        builder.Services.AddSingleton(store.Kek);
+        builder.Services.TryAddSingletonTimeProvider();
+        builder.Services.AddSingleton<KeySealer>();
+        builder.Services.AddSingleton(sp => store.CreateAuditLog(sp.GetRequiredService<TimeProvider>()));
+        builder.Services.AddSingleton<EscrowService>();
+        builder.Services.AddRecoveryAssistAuth();
+
+        builder.Services.ConfigureHttpJsonOptions(json =>
+        {
+            json.SerializerOptions.UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow;
+            json.SerializerOptions.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.CamelCase));
+        });
+        // Bad JSON reaches ProblemMapping, which says where it is wrong.
+        builder.Services.Configure<Microsoft.AspNetCore.Routing.RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
+        builder.Services.AddProblemDetails();
+        builder.Services.AddExceptionHandler<ProblemMapping>();
+        builder.Services.AddOpenApi();
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            kestrel.Limits.MaxRequestBodySize = options.MaxBulkRequestBytes;
+            kestrel.AddServerHeader = false;
+        });
+
+        var app = builder.Build();
+        app.Lifetime.ApplicationStopped.Register(store.Dispose);
+        var adminPassword = Bootstrap.EnsureAdmin(app.Services.GetRequiredService<UserService>());
+        Bootstrap.PrintFirstRun(console ?? Console.Out, store.KekCreated ? Path.GetFullPath(store.KekFile) : null, adminPassword,
+            app.Urls.FirstOrDefault() ?? builder.Configuration["urls"] ?? AppOptions.DefaultUrl);
+
+        app.UseExceptionHandler();
+        app.UseStatusCodePages();
+        app.UseRouting();
+        app.Use(LimitRequestSize(options));
+        app.UseAuthentication();
+        app.UseAuthorization();
+
+        app.MapOpenApi();
+        app.MapHealthEndpoints();
+        app.MapAuthEndpoints();
+        app.MapEscrowEndpoints();
+        app.MapAuditEndpoints();
+        return app;
+    }
+
+    private static void TryAddSingletonTimeProvider(this IServiceCollection services)
+    {
+        if (!services.Any(d => d.ServiceType == typeof(TimeProvider)))
+            services.AddSingleton(TimeProvider.System);
+    }
+
+    /// <summary>Bodies are bounded to MaxRequestBytes, except on bulk imports.</summary>
+    private static Func<HttpContext, RequestDelegate, Task> LimitRequestSize(AppOptions options) => (context, next) =>
+    {
+        var feature = context.Features.Get<IHttpMaxRequestBodySizeFeature>();
+        if (feature is { IsReadOnly: false } && context.GetEndpoint()?.Metadata.GetMetadata<BulkRequestSize>() is null)
+            feature.MaxRequestBodySize = options.MaxRequestBytes;
+        return next(context);
+    };
+}

@@ -1,0 +1,3 @@
+using RecoveryAssist.Server.Hosting;
+
+return await AppHost.RunAsync(args).ConfigureAwait(false);

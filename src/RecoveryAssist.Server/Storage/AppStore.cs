@@ -1,0 +1,69 @@
+using RecoveryAssist.Server.Features.Audit;
+using RecoveryAssist.Server.Features.Secrets;
+
+namespace RecoveryAssist.Server.Storage;
+
+/// <summary>
+/// The data directory opened: the key-encryption key, the password-protected store, and the audit
+/// log over them. The server and the offline admin commands open it the same way.
+/// </summary>
+internal sealed class AppStore : IDisposable
+{
+    private AppStore(string dataDirectory, string kekFile, KeyEncryptionKey kek, bool kekCreated, AppDatabase database)
+    {
+        DataDirectory = dataDirectory;
+        KekFile = kekFile;
+        Kek = kek;
+        KekCreated = kekCreated;
+        Database = database;
+    }
+
+    public string DataDirectory { get; }
+
+    public string KekFile { get; }
+
+    public KeyEncryptionKey Kek { get; }
+
+    /// <summary>True when this run created the KEK file (first run).</summary>
+    public bool KekCreated { get; }
+
+    public AppDatabase Database { get; }
+
+    /// <exception cref="StoreOpenException">The store cannot be opened: wrong KEK, in use, damaged.</exception>
+    public static AppStore Open(string dataDirectory, string kekFile)
+    {
+        Directory.CreateDirectory(dataDirectory);
+        var databaseExists = File.Exists(Path.Combine(dataDirectory, AppDatabase.FileName));
+        var kek = KeyEncryptionKey.LoadOrCreate(kekFile, out var created);
+        if (created && databaseExists)
+        {
+            kek.Dispose();
+            File.Delete(kekFile);
+            throw new StoreOpenException($"The store in {dataDirectory} exists but its key-encryption key is missing ({kekFile}, or {KeyEncryptionKey.EnvironmentVariable}). Restore the KEK from your backup.");
+        }
+        try
+        {
+            return new AppStore(dataDirectory, kekFile, kek, created, new AppDatabase(dataDirectory, kek.DeriveDatabasePassword()));
+        }
+        catch (LiteDB.LiteException e)
+        {
+            kek.Dispose();
+            throw new StoreOpenException($"The store in {dataDirectory} cannot be opened with key-encryption key {kek.Id}: {e.Message}");
+        }
+        catch (IOException e)
+        {
+            kek.Dispose();
+            throw new StoreOpenException($"The store in {dataDirectory} cannot be opened (is another RecoveryAssist running on it?): {e.Message}");
+        }
+    }
+
+    public AuditLog CreateAuditLog(TimeProvider time) => new(Database, Kek, time);
+
+    public void Dispose()
+    {
+        Database.Dispose();
+        Kek.Dispose();
+    }
+}
+
+internal sealed class StoreOpenException(string message) : Exception(message);

@@ -1,0 +1,165 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+using RecoveryAssist.Server.Features.Auth;
+using RecoveryAssist.Server.Tests.Infrastructure;
+
+namespace RecoveryAssist.Server.Tests.Features.Auth;
+
+public sealed class RoleMatrixTests : IAsyncLifetime
+{
+    private const string Anyone = "anonymous admin technician operator automation auditor";
+    private const string SignedIn = "admin technician operator automation auditor";
+
+    /// <summary>
+    /// The expected matrix, written out by hand: who may call what. Every endpoint the appliance
+    /// maps must be listed here, so a new endpoint cannot ship without a decision about its roles.
+    /// </summary>
+    private static readonly Dictionary<string, string> Expected = new()
+    {
+        ["GET /healthz"] = Anyone,
+        ["GET /openapi/{documentName}.json"] = Anyone,
+        ["POST /api/auth/signin"] = Anyone,
+        ["POST /api/auth/token"] = Anyone,
+        ["POST /api/auth/signout"] = SignedIn,
+        ["POST /api/auth/password"] = SignedIn,
+        ["GET /api/auth/me"] = SignedIn,
+        ["GET /api/users/"] = "admin",
+        ["POST /api/users/"] = "admin",
+        ["POST /api/users/{userName}/unlock"] = "admin",
+        ["POST /api/users/{userName}/tokens"] = "admin",
+        ["GET /api/users/{userName}/tokens"] = "admin",
+        ["DELETE /api/tokens/{id:guid}"] = "admin",
+        ["GET /api/hosts/"] = SignedIn,
+        ["GET /api/hosts/find"] = SignedIn,
+        ["GET /api/hosts/{id:guid}"] = SignedIn,
+        ["POST /api/hosts/"] = "admin technician automation",
+        ["PUT /api/hosts/{id:guid}"] = "admin technician automation",
+        ["GET /api/hosts/{id:guid}/keys"] = SignedIn,
+        ["POST /api/hosts/{id:guid}/import"] = "admin automation",
+        ["POST /api/import/bulk"] = "admin automation",
+        ["POST /api/import/powercli"] = "admin automation",
+        ["GET /api/reports/coverage"] = "admin automation auditor",
+        ["GET /api/reports/export"] = "admin automation auditor",
+        ["GET /api/audit/"] = "admin auditor",
+        ["GET /api/audit/verify"] = "admin auditor",
+    };
+
+    private TestAppliance _appliance = null!;
+
+    public async Task InitializeAsync() => _appliance = await TestAppliance.StartAsync();
+
+    public async Task DisposeAsync() => await _appliance.DisposeAsync();
+
+    [Fact]
+    public void Endpoints_AllMapped_AreInTheExpectedMatrix()
+    {
+        MappedEndpoints().Should().BeEquivalentTo(Expected.Keys);
+    }
+
+    [Theory]
+    [InlineData("admin")]
+    [InlineData("technician")]
+    [InlineData("operator")]
+    [InlineData("automation")]
+    [InlineData("auditor")]
+    [InlineData("anonymous")]
+    public async Task EveryEndpoint_Role_AllowedOrDeniedAsExpected(string role)
+    {
+        var client = role == "anonymous" ? _appliance.Anonymous() : await _appliance.SignedInAsync(role);
+        var mismatches = new List<string>();
+        foreach (var (endpoint, allowedRoles) in Expected)
+        {
+            if (endpoint == "POST /api/auth/signout")
+                continue; // would end this client's session; covered by its own test
+            var status = await CallAsync(client, endpoint);
+            var allowed = allowedRoles.Split(' ').Contains(role);
+            var denied = status is HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden;
+            if (allowed == denied)
+                mismatches.Add($"{endpoint}: {(int)status}, expected {(allowed ? "allowed" : "denied")}");
+        }
+        mismatches.Should().BeEmpty();
+    }
+
+    [Fact]
+    public async Task EveryEndpoint_TokenNarrowedToHostsRead_OnlyReadsHosts()
+    {
+        var client = _appliance.WithToken("automation", [Permission.HostsRead]);
+
+        (await CallAsync(client, "GET /api/hosts/")).Should().Be(HttpStatusCode.OK);
+        (await CallAsync(client, "POST /api/import/bulk")).Should().Be(HttpStatusCode.Forbidden);
+        (await CallAsync(client, "GET /api/reports/coverage")).Should().Be(HttpStatusCode.Forbidden);
+    }
+
+    [Fact]
+    public async Task Request_OneTimePasswordNotChanged_RefusedUntilChanged()
+    {
+        var users = _appliance.Services.GetRequiredService<UserService>();
+        var (_, oneTime) = users.Create("fresh-admin", Role.Admin, null, RecoveryAssist.Server.Features.Escrow.Actor.System);
+        var client = _appliance.Anonymous();
+        (await client.PostAsJsonAsync("/api/auth/signin", new { userName = "fresh-admin", password = oneTime })).EnsureSuccessStatusCode();
+
+        (await client.GetAsync("/api/hosts/")).StatusCode.Should().Be(HttpStatusCode.Forbidden);
+        (await client.PostAsJsonAsync("/api/auth/password", new { currentPassword = oneTime, newPassword = "a much better password" })).StatusCode.Should().Be(HttpStatusCode.NoContent);
+        (await client.GetAsync("/api/hosts/")).StatusCode.Should().Be(HttpStatusCode.OK);
+    }
+
+    [Fact]
+    public async Task SignIn_RepeatedFailures_LocksAccountEvenForRightPassword()
+    {
+        _appliance.CreateUser("locked-user", "technician");
+        var client = _appliance.Anonymous();
+        for (var i = 0; i < 5; i++)
+            (await client.PostAsJsonAsync("/api/auth/signin", new { userName = "locked-user", password = "wrong password!" })).StatusCode.Should().Be(HttpStatusCode.Unauthorized);
+
+        var response = await client.PostAsJsonAsync("/api/auth/signin", new { userName = "locked-user", password = TestAppliance.Password });
+
+        response.StatusCode.Should().Be((HttpStatusCode)423);
+        var admin = await _appliance.SignedInAsync("admin");
+        (await admin.PostAsync("/api/users/locked-user/unlock", null)).StatusCode.Should().Be(HttpStatusCode.NoContent);
+        (await client.PostAsJsonAsync("/api/auth/signin", new { userName = "locked-user", password = TestAppliance.Password })).StatusCode.Should().Be(HttpStatusCode.OK);
+    }
+
+    [Fact]
+    public async Task Token_Revoked_IsRefused()
+    {
+        var admin = await _appliance.SignedInAsync("admin");
+        _appliance.CreateUser("robot", "automation");
+        var created = await (await admin.PostAsJsonAsync("/api/users/robot/tokens", new { name = "ci", scopes = new[] { "hosts:read" } })).Content.ReadFromJsonAsync<JsonElement>();
+        var client = _appliance.Anonymous();
+        client.DefaultRequestHeaders.Authorization = new("Bearer", created.GetProperty("token").GetString());
+        (await client.GetAsync("/api/hosts/")).StatusCode.Should().Be(HttpStatusCode.OK);
+
+        (await admin.DeleteAsync($"/api/tokens/{created.GetProperty("id").GetString()}")).StatusCode.Should().Be(HttpStatusCode.NoContent);
+
+        (await client.GetAsync("/api/hosts/")).StatusCode.Should().Be(HttpStatusCode.Unauthorized);
+    }
+
+    private List<string> MappedEndpoints() =>
+        _appliance.Services.GetRequiredService<EndpointDataSource>().Endpoints.OfType<RouteEndpoint>()
+            .SelectMany(e => (e.Metadata.GetMetadata<Microsoft.AspNetCore.Routing.HttpMethodMetadata>()?.HttpMethods ?? ["GET"])
+                .Select(m => $"{m} {Normalize(e.RoutePattern.RawText!)}"))
+            .Distinct()
+            .ToList();
+
+    private static string Normalize(string pattern) => pattern.StartsWith('/') ? pattern : "/" + pattern;
+
+    private static async Task<HttpStatusCode> CallAsync(HttpClient client, string endpoint)
+    {
+        var (method, pattern) = (endpoint.Split(' ')[0], endpoint.Split(' ')[1]);
+        var path = pattern
+            .Replace("{id:guid}", Guid.NewGuid().ToString(), StringComparison.Ordinal)
+            .Replace("{userName}", "nobody", StringComparison.Ordinal)
+            .Replace("{documentName}", "v1", StringComparison.Ordinal);
+        using var request = new HttpRequestMessage(new HttpMethod(method), path);
+        if (method is "POST" or "PUT")
+            request.Content = pattern.EndsWith("/powercli", StringComparison.Ordinal)
+                ? new StringContent("", Encoding.UTF8, "text/csv")
+                : new StringContent("{}", Encoding.UTF8, "application/json");
+        using var response = await client.SendAsync(request);
+        return response.StatusCode;
+    }
+}
