@@ -17,7 +17,7 @@ internal static class RecoveryAssistCli
     public static async Task<int> RunAsync(string[] args, CliConsole console)
     {
         var root = Build(console);
-        var configuration = new InvocationConfiguration { Output = console.Output, Error = console.Error };
+        var configuration = new InvocationConfiguration { Output = console.Output, Error = console.Error, EnableDefaultExceptionHandler = false };
         try
         {
             return await root.Parse(args).InvokeAsync(configuration).ConfigureAwait(false);

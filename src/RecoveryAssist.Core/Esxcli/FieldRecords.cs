@@ -45,7 +45,7 @@ internal static class FieldRecords
         foreach (var (number, text) in lines.Skip(1))
         {
             var values = CsvLine.Split(text, number);
-            if (values.Count == header.Count + 1 && values[^1].Length == 0)
+            if (values.Count > header.Count && values[^1].Length == 0)
                 values.RemoveAt(values.Count - 1);
             if (values.Count != header.Count)
                 throw new EsxcliParseException(number, $"expected {header.Count} fields as in the header, found {values.Count}");

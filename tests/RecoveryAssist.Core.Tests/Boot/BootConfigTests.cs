@@ -4,7 +4,7 @@ namespace RecoveryAssist.Core.Tests.Boot;
 
 public class BootConfigTests
 {
-    private static string Fixture(string name) => File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "Fixtures", "boot", name));
+    private static string Fixture(string name) => Tests.Fixture.Read(Path.Combine("boot", name));
 
     [Theory]
     [InlineData("installed-8.0u2.cfg")]
