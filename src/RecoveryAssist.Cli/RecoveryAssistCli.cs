@@ -11,6 +11,9 @@ internal static class RecoveryAssistCli
         var root = new RootCommand("RecoveryAssist: escrow and recovery of ESXi TPM recovery keys.");
         root.Add(KeyCommands.Build(console));
         root.Add(ParseCommands.Build(console));
+        root.Add(Remote.RemoteSettings.Server);
+        foreach (var command in Remote.RemoteCommands.Build(console))
+            root.Add(command);
         return root;
     }
 

@@ -1,0 +1,74 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json;
+
+namespace RecoveryAssist.Cli.Remote;
+
+/// <summary>A refusal or failure from the appliance, as one line for stderr.</summary>
+internal sealed class ApiException(int exitCode, string message) : Exception(message)
+{
+    public int ExitCode { get; } = exitCode;
+}
+
+/// <summary>Talks to the appliance's API with a token; turns ProblemDetails into one readable line.</summary>
+internal sealed class ApiClient : IDisposable
+{
+    private readonly HttpClient _http;
+
+    public ApiClient(Uri server, string? token, HttpMessageHandler? handler = null)
+    {
+        _http = new HttpClient(handler ?? new HttpClientHandler { UseCookies = true }) { BaseAddress = server, Timeout = TimeSpan.FromSeconds(100) };
+        if (token is not null)
+            _http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+    }
+
+    public Task<JsonElement> GetAsync(string path) => SendAsync(HttpMethod.Get, path, null);
+
+    public Task<JsonElement> PostAsync(string path, object? body) => SendAsync(HttpMethod.Post, path, body is null ? null : JsonContent.Create(body));
+
+    public Task<JsonElement> PostTextAsync(string path, string text, string mediaType) =>
+        SendAsync(HttpMethod.Post, path, new StringContent(text, System.Text.Encoding.UTF8, mediaType));
+
+    private async Task<JsonElement> SendAsync(HttpMethod method, string path, HttpContent? content)
+    {
+        using var request = new HttpRequestMessage(method, path) { Content = content };
+        HttpResponseMessage response;
+        try
+        {
+            response = await _http.SendAsync(request).ConfigureAwait(false);
+        }
+        catch (HttpRequestException e)
+        {
+            throw new ApiException(ExitCodes.Failure, $"cannot reach the appliance at {_http.BaseAddress}: {e.Message}");
+        }
+        using (response)
+        {
+            var text = await response.Content.ReadAsStringAsync().ConfigureAwait(false);
+            if (response.IsSuccessStatusCode)
+                return text.Length == 0 ? default : JsonDocument.Parse(text).RootElement.Clone();
+            throw new ApiException(response.StatusCode == HttpStatusCode.BadRequest ? ExitCodes.InvalidInput : ExitCodes.Failure, Describe(response.StatusCode, text));
+        }
+    }
+
+    private static string Describe(HttpStatusCode status, string body)
+    {
+        try
+        {
+            var problem = JsonDocument.Parse(body).RootElement;
+            if (problem.TryGetProperty("detail", out var detail) && detail.GetString() is { Length: > 0 } message)
+                return message;
+        }
+        catch (JsonException)
+        {
+        }
+        return status switch
+        {
+            HttpStatusCode.Unauthorized => "not signed in, or the token is no longer valid: run 'recoveryassist login'",
+            HttpStatusCode.Forbidden => "your role or token does not allow this",
+            _ => $"the appliance answered {(int)status} {status}",
+        };
+    }
+
+    public void Dispose() => _http.Dispose();
+}

@@ -1,0 +1,159 @@
+using System.CommandLine;
+using System.Text.Json;
+
+namespace RecoveryAssist.Cli.Remote;
+
+/// <summary>Commands against a running appliance: login, passwd, host, import, coverage.</summary>
+internal static class RemoteCommands
+{
+    public static IEnumerable<Command> Build(CliConsole console)
+    {
+        yield return Login(console);
+        yield return Passwd(console);
+        yield return Host(console);
+        yield return Import(console);
+        yield return Coverage(console);
+    }
+
+    private static Command Login(CliConsole console)
+    {
+        var user = new Option<string>("--user") { Description = "User name.", Required = true };
+        var command = new Command("login", "Sign in (password on stdin or prompted) and keep a token for a working day.") { user };
+        command.SetAction((result, _) => Run(console, async () =>
+        {
+            var password = Secrets.ReadPassword(console, "password: ");
+            using var client = RemoteSettings.Client(result, authenticated: false);
+            var token = await client.PostAsync("/api/auth/token", new { userName = result.GetValue(user), password, name = "cli login" }).ConfigureAwait(false);
+            RemoteSettings.SaveToken(token.GetProperty("token").GetString()!);
+            await console.Output.WriteLineAsync($"signed in; token saved in {RemoteSettings.TokenFile} until {token.GetProperty("expires")}").ConfigureAwait(false);
+        }));
+        return command;
+    }
+
+    private static Command Passwd(CliConsole console)
+    {
+        var user = new Option<string>("--user") { Description = "User name.", Required = true };
+        var command = new Command("passwd", "Change a password (current, new and new again: lines on stdin, or prompted).") { user };
+        command.SetAction((result, _) => Run(console, async () =>
+        {
+            var current = Secrets.ReadPassword(console, "current password: ");
+            var replacement = Secrets.ReadPassword(console, "new password: ");
+            if (Secrets.ReadPassword(console, "new password again: ") != replacement)
+                throw new ApiException(ExitCodes.InvalidInput, "the two new passwords differ");
+            using var client = RemoteSettings.Client(result, authenticated: false);
+            await client.PostAsync("/api/auth/signin", new { userName = result.GetValue(user), password = current }).ConfigureAwait(false);
+            await client.PostAsync("/api/auth/password", new { currentPassword = current, newPassword = replacement }).ConfigureAwait(false);
+            await console.Output.WriteLineAsync("password changed").ConfigureAwait(false);
+        }));
+        return command;
+    }
+
+    private static Command Host(CliConsole console)
+    {
+        var host = new Command("host", "Add, list and show hosts.");
+
+        var name = new Argument<string>("NAME") { Description = "Host name (FQDN)." };
+        var address = new Option<string?>("--address") { Description = "Management address." };
+        var serial = new Option<string?>("--serial") { Description = "System serial number." };
+        var uuid = new Option<string?>("--uuid") { Description = "SMBIOS system UUID." };
+        var macs = new Option<string[]>("--mac") { Description = "A MAC address (repeat for several).", AllowMultipleArgumentsPerToken = false };
+        var kernelOpt = new Option<string?>("--kernelopt") { Description = "The host's boot options (boot.cfg kernelopt)." };
+        var tags = new Option<string[]>("--tag") { Description = "A tag (repeat for several)." };
+        var add = new Command("add", "Enrol a host.") { name, address, serial, uuid, macs, kernelOpt, tags };
+        add.SetAction((result, _) => Run(console, async () =>
+        {
+            using var client = RemoteSettings.Client(result);
+            Print(console, await client.PostAsync("/api/hosts", new
+            {
+                name = result.GetValue(name),
+                managementAddress = result.GetValue(address),
+                serial = result.GetValue(serial),
+                smbiosUuid = result.GetValue(uuid),
+                macAddresses = result.GetValue(macs) ?? [],
+                kernelOpt = result.GetValue(kernelOpt),
+                tags = result.GetValue(tags) ?? [],
+            }).ConfigureAwait(false));
+        }));
+        host.Add(add);
+
+        var tag = new Option<string?>("--tag") { Description = "Only hosts with this tag." };
+        var list = new Command("list", "List hosts (JSON).") { tag };
+        list.SetAction((result, _) => Run(console, async () =>
+        {
+            using var client = RemoteSettings.Client(result);
+            var query = result.GetValue(tag) is { } t ? "?take=1000&tag=" + Uri.EscapeDataString(t) : "?take=1000";
+            Print(console, await client.GetAsync("/api/hosts/" + query).ConfigureAwait(false));
+        }));
+        host.Add(list);
+
+        var showName = new Argument<string>("NAME") { Description = "Host name." };
+        var show = new Command("show", "Show a host and its key versions (metadata only).") { showName };
+        show.SetAction((result, _) => Run(console, async () =>
+        {
+            using var client = RemoteSettings.Client(result);
+            var found = await FindHostAsync(client, result.GetValue(showName)!).ConfigureAwait(false);
+            var keys = await client.GetAsync($"/api/hosts/{found.GetProperty("id").GetString()}/keys").ConfigureAwait(false);
+            Print(console, new { host = found, keys });
+        }));
+        host.Add(show);
+        return host;
+    }
+
+    private static Command Import(CliConsole console)
+    {
+        var file = Offline.CommonOptions.InputFile();
+        var hostName = new Option<string?>("--host") { Description = "The host whose 'recovery list' output FILE is; without it FILE is a PowerCLI CSV export naming its hosts." };
+        var format = new Option<string?>("--format") { Description = "auto (default), table, csv, keyvalue or xml." };
+        var command = new Command("import", "Escrow keys from esxcli output or a PowerCLI export.") { file, hostName, format };
+        command.SetAction((result, _) => Run(console, async () =>
+        {
+            var text = console.ReadAllInput(result.GetValue(file));
+            using var client = RemoteSettings.Client(result);
+            if (result.GetValue(hostName) is { } name)
+            {
+                var host = await FindHostAsync(client, name).ConfigureAwait(false);
+                Print(console, await client.PostAsync($"/api/hosts/{host.GetProperty("id").GetString()}/import", new { output = text, format = result.GetValue(format) }).ConfigureAwait(false));
+                return;
+            }
+            var response = await client.PostTextAsync("/api/import/powercli", text, "text/csv").ConfigureAwait(false);
+            Print(console, response);
+            if (response.GetProperty("failed").GetInt32() > 0)
+                throw new ApiException(ExitCodes.InvalidInput, $"{response.GetProperty("failed").GetInt32()} record(s) were not imported (see results)");
+        }));
+        return command;
+    }
+
+    private static Command Coverage(CliConsole console)
+    {
+        var command = new Command("coverage", "Hosts with no escrowed key, stale keys, and recent drift (JSON).");
+        command.SetAction((result, _) => Run(console, async () =>
+        {
+            using var client = RemoteSettings.Client(result);
+            Print(console, await client.GetAsync("/api/reports/coverage").ConfigureAwait(false));
+        }));
+        return command;
+    }
+
+    private static async Task<JsonElement> FindHostAsync(ApiClient client, string name)
+    {
+        var found = await client.GetAsync("/api/hosts/find?name=" + Uri.EscapeDataString(name)).ConfigureAwait(false);
+        return found.GetArrayLength() == 1 ? found[0] : throw new ApiException(ExitCodes.Failure, $"no host named '{name}'");
+    }
+
+    private static void Print<T>(CliConsole console, T value) =>
+        console.Output.WriteLine(JsonSerializer.Serialize(value, CliJson.Options));
+
+    private static async Task<int> Run(CliConsole console, Func<Task> action)
+    {
+        try
+        {
+            await action().ConfigureAwait(false);
+            return ExitCodes.Success;
+        }
+        catch (ApiException e)
+        {
+            await console.Error.WriteLineAsync("error: " + e.Message).ConfigureAwait(false);
+            return e.ExitCode;
+        }
+    }
+}

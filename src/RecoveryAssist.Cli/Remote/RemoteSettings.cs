@@ -1,0 +1,40 @@
+using System.CommandLine;
+
+namespace RecoveryAssist.Cli.Remote;
+
+/// <summary>Where the appliance is and how to authenticate: --server, RECOVERYASSIST_SERVER, RECOVERYASSIST_TOKEN or the login file.</summary>
+internal static class RemoteSettings
+{
+    public const string ServerVariable = "RECOVERYASSIST_SERVER";
+    public const string TokenVariable = "RECOVERYASSIST_TOKEN";
+    public const string DefaultServer = "http://127.0.0.1:8080";
+
+    public static readonly Option<Uri> Server = new("--server")
+    {
+        Description = $"The appliance's URL (default: ${ServerVariable} or {DefaultServer}).",
+        Recursive = true,
+        DefaultValueFactory = _ => new Uri(Environment.GetEnvironmentVariable(ServerVariable) is { Length: > 0 } s ? s : DefaultServer),
+    };
+
+    /// <summary>The token file <c>login</c> writes: readable by its owner only.</summary>
+    public static string TokenFile =>
+        Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.ApplicationData), "recoveryassist", "token");
+
+    public static string? Token() =>
+        Environment.GetEnvironmentVariable(TokenVariable) is { Length: > 0 } token ? token
+        : File.Exists(TokenFile) ? File.ReadAllText(TokenFile).Trim()
+        : null;
+
+    public static void SaveToken(string token)
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(TokenFile)!);
+        var options = new FileStreamOptions { Mode = FileMode.Create, Access = FileAccess.Write };
+        if (!OperatingSystem.IsWindows())
+            options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+        using var writer = new StreamWriter(new FileStream(TokenFile, options));
+        writer.Write(token);
+    }
+
+    public static ApiClient Client(ParseResult result, bool authenticated = true) =>
+        new(result.GetValue(Server)!, authenticated ? Token() : null);
+}
