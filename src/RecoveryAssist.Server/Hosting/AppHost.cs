@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Microsoft.AspNetCore.DataProtection;
 using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Options;
@@ -66,6 +67,10 @@ internal static class AppHost
         builder.Services.AddSingleton(sp => store.CreateAuditLog(sp.GetRequiredService<TimeProvider>()));
         builder.Services.AddSingleton<EscrowService>();
         builder.Services.AddRecoveryAssistAuth();
+        // Sign-in cookies are protected by keys kept with the data, not in the service account's profile.
+        builder.Services.AddDataProtection()
+            .SetApplicationName("RecoveryAssist")
+            .PersistKeysToFileSystem(new DirectoryInfo(Path.Combine(options.DataDirectory, "cookie-keys")));
 
         builder.Services.ConfigureHttpJsonOptions(json =>
         {

@@ -250,7 +250,7 @@ internal sealed partial class EscrowService
                     _audit.Append(new AuditEntry(actor.Name, "host.created", Target(host), AuditEntry.Success, actor.ClientAddress, "by bulk import"));
                 }
                 var result = Escrow(host, entries, KeySource.Imported, actor, created);
-                results[index] = new BulkRecordResult(index, name, true, result.Outcome.ToString(), null);
+                results[index] = new BulkRecordResult(index, name, true, System.Text.Json.JsonNamingPolicy.CamelCase.ConvertName(result.Outcome.ToString()), null);
             }
         });
         var final = results.Select((r, i) => r ?? new BulkRecordResult(i, null, false, null, "not processed")).ToList();
