@@ -1,0 +1,335 @@
+using System.Collections.Concurrent;
+using System.Diagnostics.Metrics;
+using System.Net;
+using System.Net.Sockets;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using RecoveryAssist.Tftp.Files;
+using RecoveryAssist.Tftp.Protocol;
+using RecoveryAssist.Tftp.Server;
+using RecoveryAssist.Tftp.Transfer;
+
+namespace RecoveryAssist.Tftp;
+
+/// <summary>
+/// A read-only TFTP server (RFC 1350 with RFC 2347/2348/2349 options and RFC 7440 windows)
+/// serving names from an <see cref="ITftpFileProvider"/>. Host it as an
+/// <see cref="IHostedService"/> or call <see cref="StartAsync"/> and <see cref="StopAsync"/>
+/// directly. Write requests are refused.
+/// </summary>
+public sealed class TftpServer : IHostedService, IAsyncDisposable
+{
+    /// <summary>netascii is for small text files; larger ones are refused rather than
+    /// converted in memory.</summary>
+    internal const int MaxNetasciiSourceBytes = 16 * 1024 * 1024;
+
+    private readonly TftpServerOptions _options;
+    private readonly ITftpFileProvider _files;
+    private readonly ILogger _logger;
+    private readonly TimeProvider _time;
+    private readonly TftpMetrics _metrics;
+    private readonly NegotiationLimits _limits;
+    private readonly ConcurrentDictionary<SocketAddress, Task> _transfers = new();
+    private readonly Lock _admission = new();
+    private CancellationTokenSource? _stopping;
+    private Socket? _listener;
+    private Task? _listenLoop;
+    private volatile bool _stopRequested;
+
+    public TftpServer(
+        IOptions<TftpServerOptions> options,
+        ITftpFileProvider files,
+        ILogger<TftpServer>? logger = null,
+        TimeProvider? timeProvider = null,
+        IMeterFactory? meterFactory = null)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(files);
+        _options = options.Value;
+        ValidateOptionsResult validation = new TftpServerOptionsValidator().Validate(null, _options);
+        if (validation.Failed)
+        {
+            throw new OptionsValidationException(nameof(TftpServerOptions), typeof(TftpServerOptions), validation.Failures);
+        }
+
+        _files = files;
+        _logger = logger ?? NullLogger<TftpServer>.Instance;
+        _time = timeProvider ?? TimeProvider.System;
+        _metrics = new TftpMetrics(meterFactory);
+        _limits = new NegotiationLimits(_options.MaxBlockSize, _options.MaxWindowSize, _options.Timeout);
+    }
+
+    /// <summary>The bound listen endpoint once started (useful with <c>Port = 0</c>).</summary>
+    public IPEndPoint? LocalEndPoint => _listener?.LocalEndPoint as IPEndPoint;
+
+    /// <summary>Transfers running now.</summary>
+    public int ActiveTransfers => _transfers.Count;
+
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        if (_listener is not null)
+        {
+            throw new InvalidOperationException("The TFTP server is already started.");
+        }
+
+        var address = IPAddress.Parse(_options.ListenAddress);
+        var listener = CreateSocket(address.AddressFamily);
+        listener.Bind(new IPEndPoint(address, _options.Port));
+        _listener = listener;
+        _stopRequested = false;
+        _stopping = new CancellationTokenSource();
+        _listenLoop = Task.Run(() => ListenAsync(listener, _stopping.Token), CancellationToken.None);
+        TftpLog.Listening(_logger, listener.LocalEndPoint!);
+        return Task.CompletedTask;
+    }
+
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        if (_listener is null)
+        {
+            return;
+        }
+
+        _stopRequested = true;
+        await _stopping!.CancelAsync().ConfigureAwait(false);
+        _listener.Dispose();
+        try
+        {
+            await _listenLoop!.WaitAsync(cancellationToken).ConfigureAwait(false);
+            await WaitForIdleAsync(cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            _stopping.Dispose();
+            _listener = null;
+            TftpLog.Stopped(_logger);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await StopAsync(CancellationToken.None).ConfigureAwait(false);
+        _metrics.Dispose();
+    }
+
+    /// <summary>Completes when no transfer is running.</summary>
+    internal async Task WaitForIdleAsync(CancellationToken cancellationToken)
+    {
+        while (_transfers.Values.ToArray() is { Length: > 0 } running)
+        {
+            await Task.WhenAll(running).WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private Socket CreateSocket(AddressFamily family)
+    {
+        var socket = new Socket(family, SocketType.Dgram, ProtocolType.Udp)
+        {
+            ReceiveBufferSize = _options.SocketBufferSize,
+            SendBufferSize = _options.SocketBufferSize,
+        };
+        return socket;
+    }
+
+    private async Task ListenAsync(Socket listener, CancellationToken stopping)
+    {
+        byte[] buffer = new byte[65536];
+        var from = new SocketAddress(listener.AddressFamily);
+        while (!stopping.IsCancellationRequested)
+        {
+            int length;
+            try
+            {
+                length = await listener.ReceiveFromAsync(buffer, SocketFlags.None, from, stopping).ConfigureAwait(false);
+            }
+            catch (Exception exception) when (exception is OperationCanceledException or ObjectDisposedException)
+            {
+                break;
+            }
+            catch (SocketException exception)
+            {
+                if (stopping.IsCancellationRequested)
+                {
+                    break;
+                }
+
+                TftpLog.ReceiveFailed(_logger, exception);
+                continue;
+            }
+
+            OnListenPacket(listener, buffer.AsSpan(0, length), from);
+        }
+    }
+
+    private void OnListenPacket(Socket listener, ReadOnlySpan<byte> packet, SocketAddress from)
+    {
+        TftpPacket? decoded = TftpPacketCodec.Decode(packet, out TftpParseError? parseError);
+        switch (decoded)
+        {
+            case null:
+                if (!(TftpPacketCodec.TryReadOpcode(packet, out TftpOpcode opcode) && opcode == TftpOpcode.Error))
+                {
+                    Refuse(listener, from, TftpErrorCode.IllegalOperation, $"malformed request: {parseError!.Reason}");
+                }
+
+                break;
+            case TftpRequestPacket { Opcode: TftpOpcode.WriteRequest }:
+                Refuse(listener, from, TftpErrorCode.AccessViolation, "write requests are refused: this server is read-only");
+                break;
+            case TftpRequestPacket request:
+                OnReadRequest(listener, request, from);
+                break;
+            case TftpErrorPacket:
+                break;
+            default:
+                Refuse(listener, from, TftpErrorCode.UnknownTransferId, "unknown transfer ID");
+                break;
+        }
+    }
+
+    private void OnReadRequest(Socket listener, TftpRequestPacket request, SocketAddress from)
+    {
+        bool netascii;
+        if (string.Equals(request.Mode, "octet", StringComparison.OrdinalIgnoreCase))
+        {
+            netascii = false;
+        }
+        else if (string.Equals(request.Mode, "netascii", StringComparison.OrdinalIgnoreCase))
+        {
+            netascii = true;
+        }
+        else
+        {
+            Refuse(listener, from, TftpErrorCode.IllegalOperation, "unsupported mode; use octet or netascii");
+            return;
+        }
+
+        if (TftpFileNameValidator.Validate(request.FileName, _options.MaxFileNameLength) is { } reason)
+        {
+            Refuse(listener, from, TftpErrorCode.AccessViolation, reason);
+            return;
+        }
+
+        var client = new SocketAddress(from.Family, from.Size);
+        from.Buffer.Span[..from.Size].CopyTo(client.Buffer.Span);
+        lock (_admission)
+        {
+            if (_transfers.ContainsKey(client))
+            {
+                // The client re-sent its request before our first answer arrived.
+                return;
+            }
+
+            if (_transfers.Count >= _options.MaxConcurrentTransfers)
+            {
+                Refuse(listener, from, TftpErrorCode.NotDefined, "too many transfers in progress; try again later");
+                return;
+            }
+
+            // Registered before it starts, so that its own removal can never come first.
+            var transfer = new Task<Task>(() => RunTransferAsync(listener, request, client, netascii));
+            _transfers[client] = transfer.Unwrap();
+            transfer.Start(TaskScheduler.Default);
+        }
+    }
+
+    private async Task RunTransferAsync(Socket listener, TftpRequestPacket request, SocketAddress client, bool netascii)
+    {
+        long started = _time.GetTimestamp();
+        var endPoint = (IPEndPoint)UdpTransferRunner.ToEndPoint(client);
+        try
+        {
+            TftpFile? file = await _files.OpenAsync(
+                new TftpFileRequest(request.FileName, endPoint, _options.CaseInsensitiveNames), _stopping!.Token).ConfigureAwait(false);
+            if (file is null)
+            {
+                Refuse(listener, client, TftpErrorCode.FileNotFound, "file not found");
+                LogRefused(endPoint, request.FileName, started, "file not found");
+                return;
+            }
+
+            if (netascii)
+            {
+                using TftpFile source = file;
+                if (source.Length > MaxNetasciiSourceBytes)
+                {
+                    Refuse(listener, client, TftpErrorCode.IllegalOperation, "file too large for netascii; use octet");
+                    LogRefused(endPoint, request.FileName, started, "too large for netascii");
+                    return;
+                }
+
+                byte[] raw = new byte[source.Length];
+                source.Read(0, raw);
+                file = TftpFile.FromBytes(Netascii.Encode(raw));
+            }
+
+            NegotiatedOptions negotiated = OptionNegotiator.Negotiate(request.Options, file.Length, _limits);
+            using Socket socket = CreateSocket(listener.AddressFamily);
+            socket.Bind(new IPEndPoint(((IPEndPoint)listener.LocalEndPoint!).Address, 0));
+            var runner = new UdpTransferRunner(
+                socket,
+                client,
+                sink => new ReadTransfer(file, negotiated, _options.MaxRetries, _time, sink),
+                _options.PacingBurstBytes,
+                () => _stopRequested,
+                _metrics.ErrorSent);
+            using ReadTransfer transfer = runner.Transfer;
+            _metrics.TransferStarted();
+            await runner.RunAsync().ConfigureAwait(false);
+
+            _metrics.TransferEnded(transfer.Outcome, transfer.BytesAcknowledged, transfer.Retransmissions);
+            TftpLog.TransferEnded(
+                _logger,
+                transfer.Outcome,
+                endPoint,
+                request.FileName,
+                negotiated.Describe(),
+                transfer.BytesAcknowledged,
+                (long)_time.GetElapsedTime(started).TotalMilliseconds,
+                transfer.Retransmissions,
+                transfer.ClientError ?? "-");
+        }
+        catch (OperationCanceledException) when (_stopRequested)
+        {
+            LogRefused(endPoint, request.FileName, started, "server stopped");
+        }
+#pragma warning disable CA1031 // One failed transfer must never take the server down.
+        catch (Exception exception)
+#pragma warning restore CA1031
+        {
+            TftpLog.TransferFailed(_logger, endPoint, request.FileName, exception);
+        }
+        finally
+        {
+            _transfers.TryRemove(client, out _);
+        }
+    }
+
+    private void LogRefused(IPEndPoint client, string file, long started, string detail)
+    {
+        _metrics.RequestRefused();
+        TftpLog.TransferEnded(_logger, TransferOutcome.Refused, client, file, "none", 0, (long)_time.GetElapsedTime(started).TotalMilliseconds, 0, detail);
+    }
+
+    private void Refuse(Socket listener, SocketAddress to, TftpErrorCode code, string message)
+    {
+        Span<byte> packet = stackalloc byte[300];
+        int length = TftpPacketCodec.WriteError(packet, code, message);
+        try
+        {
+            listener.SendTo(packet[..length], SocketFlags.None, to);
+            _metrics.ErrorSent(code);
+        }
+        catch (Exception exception) when (exception is SocketException or ObjectDisposedException)
+        {
+            // Best effort: the client will time out.
+        }
+
+        if (_logger.IsEnabled(LogLevel.Debug))
+        {
+            TftpLog.RequestDropped(_logger, (IPEndPoint)UdpTransferRunner.ToEndPoint(to), message);
+        }
+    }
+}

@@ -1,0 +1,73 @@
+using System.Net;
+
+namespace RecoveryAssist.Tftp;
+
+/// <summary>Configuration of the TFTP server. Validated at start-up by
+/// <see cref="TftpServerOptionsValidator"/>; every property has a named default.</summary>
+public sealed class TftpServerOptions
+{
+    /// <summary>The well-known TFTP port.</summary>
+    public const int DefaultPort = 69;
+
+    /// <summary>The largest block RFC 2348 allows; clients asking for more get this.</summary>
+    public const int DefaultMaxBlockSize = 65464;
+
+    /// <summary>Enough for RFC 7440 to fill a fast link; larger windows only add loss.</summary>
+    public const int DefaultMaxWindowSize = 64;
+
+    /// <summary>Time before an unacknowledged packet or window is sent again (tftpd-hpa uses 1 s).</summary>
+    public static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(1);
+
+    /// <summary>Re-sends after a timeout before the transfer is abandoned.</summary>
+    public const int DefaultMaxRetries = 5;
+
+    /// <summary>A rack of hosts booting at once, with room to spare.</summary>
+    public const int DefaultMaxConcurrentTransfers = 128;
+
+    /// <summary>Longest file name accepted in a request.</summary>
+    public const int DefaultMaxFileNameLength = 255;
+
+    /// <summary>Kernel socket buffers, so that a full window at the largest block size never
+    /// overruns our receive buffer or our send queue. Linux caps this at net.core.[rw]mem_max.</summary>
+    public const int DefaultSocketBufferSize = 4 * 1024 * 1024;
+
+    /// <summary>Bytes sent back-to-back before the sender yields the CPU, so that a client
+    /// on the same machine can drain its receive buffer inside a large window.</summary>
+    public const int DefaultPacingBurstBytes = 64 * 1024;
+
+    /// <summary>Address to listen on. Default: all IPv4 addresses.</summary>
+    public string ListenAddress { get; set; } = IPAddress.Any.ToString();
+
+    /// <summary>UDP port for requests (0 picks a free port, for tests). Default <see cref="DefaultPort"/>.</summary>
+    public int Port { get; set; } = DefaultPort;
+
+    /// <summary>Upper bound of the blksize option, 512..65464. Default <see cref="DefaultMaxBlockSize"/>.</summary>
+    public int MaxBlockSize { get; set; } = DefaultMaxBlockSize;
+
+    /// <summary>Upper bound of the windowsize option, 1..65535. Default <see cref="DefaultMaxWindowSize"/>.</summary>
+    public int MaxWindowSize { get; set; } = DefaultMaxWindowSize;
+
+    /// <summary>Retransmission timeout when the client sends no timeout option,
+    /// 10 ms..255 s. Default <see cref="DefaultTimeout"/>.</summary>
+    public TimeSpan Timeout { get; set; } = DefaultTimeout;
+
+    /// <summary>Re-sends before giving up, 0..100. Default <see cref="DefaultMaxRetries"/>.</summary>
+    public int MaxRetries { get; set; } = DefaultMaxRetries;
+
+    /// <summary>Transfers running at once; further requests get an ERROR. 1..10000.
+    /// Default <see cref="DefaultMaxConcurrentTransfers"/>.</summary>
+    public int MaxConcurrentTransfers { get; set; } = DefaultMaxConcurrentTransfers;
+
+    /// <summary>Match names case-insensitively (some firmware upper-cases them). Default false.</summary>
+    public bool CaseInsensitiveNames { get; set; }
+
+    /// <summary>Longest accepted file name, 1..1024. Default <see cref="DefaultMaxFileNameLength"/>.</summary>
+    public int MaxFileNameLength { get; set; } = DefaultMaxFileNameLength;
+
+    /// <summary>SO_SNDBUF and SO_RCVBUF of every socket, 64 KiB..64 MiB. Default <see cref="DefaultSocketBufferSize"/>.</summary>
+    public int SocketBufferSize { get; set; } = DefaultSocketBufferSize;
+
+    /// <summary>Bytes sent back-to-back inside a window before yielding, 0 (never yield)..16 MiB.
+    /// Default <see cref="DefaultPacingBurstBytes"/>.</summary>
+    public int PacingBurstBytes { get; set; } = DefaultPacingBurstBytes;
+}

@@ -1,0 +1,231 @@
+using RecoveryAssist.Tftp.Files;
+using RecoveryAssist.Tftp.Protocol;
+
+namespace RecoveryAssist.Tftp.Transfer;
+
+/// <summary>
+/// The server side of one read transfer, as a pure state machine: inputs are packets from
+/// the client's transfer ID (<see cref="OnPacket"/>) and time (<see cref="OnTick"/>, read
+/// from <see cref="TimeProvider"/>); outputs are packets handed to the sink and the
+/// <see cref="Outcome"/>. The caller filters packets from other transfer IDs.
+/// </summary>
+/// <remarks>
+/// Blocks are counted with 64-bit indexes starting at 1; the 16-bit block number on the wire
+/// is the index modulo 65536, so transfers past block 65535 roll over to 0 (the behaviour of
+/// every current client). The file has <c>Length / BlockSize + 1</c> blocks, so a file whose
+/// length is a multiple of the block size ends with a zero-length block.
+/// An ACK advances the window only if it names a block that was sent and not yet
+/// acknowledged; duplicate and stale ACKs change nothing and send nothing, which is what
+/// keeps the Sorcerer's Apprentice syndrome away. Only a timeout re-sends.
+/// </remarks>
+internal sealed class ReadTransfer : IDisposable
+{
+    private readonly TftpFile _file;
+    private readonly ITftpPacketSink _sink;
+    private readonly TimeProvider _time;
+    private readonly int _maxRetries;
+    private readonly byte[] _buffer;
+    private readonly long _lastBlock;
+
+    private bool _awaitingOptionAck;
+    private long _windowStart = 1;
+    private long _nextToSend = 1;
+    private long _highestSent;
+    private long _deadline;
+    private int _tries;
+
+    public ReadTransfer(TftpFile file, NegotiatedOptions options, int maxRetries, TimeProvider time, ITftpPacketSink sink)
+    {
+        _file = file;
+        Options = options;
+        _maxRetries = maxRetries;
+        _time = time;
+        _sink = sink;
+        _lastBlock = (file.Length / options.BlockSize) + 1;
+        _buffer = new byte[Math.Max(options.BlockSize + TftpPacketCodec.HeaderSize, 516)];
+    }
+
+    public NegotiatedOptions Options { get; }
+
+    public TransferOutcome Outcome { get; private set; }
+
+    public bool IsFinished => Outcome != TransferOutcome.None;
+
+    /// <summary>Payload bytes the client has acknowledged.</summary>
+    public long BytesAcknowledged => Math.Min((_windowStart - 1) * Options.BlockSize, _file.Length);
+
+    /// <summary>DATA and OACK packets sent again after a timeout.</summary>
+    public long Retransmissions { get; private set; }
+
+    /// <summary>The error the client sent, when <see cref="Outcome"/> is ClientAborted.</summary>
+    public string? ClientError { get; private set; }
+
+    /// <summary>Time left until the current packet or window times out.</summary>
+    public TimeSpan TimeUntilDeadline
+    {
+        get
+        {
+            if (IsFinished)
+            {
+                return Timeout.InfiniteTimeSpan;
+            }
+
+            TimeSpan left = _time.GetElapsedTime(_time.GetTimestamp(), _deadline);
+            return left > TimeSpan.Zero ? left : TimeSpan.Zero;
+        }
+    }
+
+    /// <summary>Sends the OACK, or the first window when no option was accepted.</summary>
+    public void Start()
+    {
+        if (Options.OptionAck is { } optionAck)
+        {
+            _awaitingOptionAck = true;
+            SendOptionAck(optionAck);
+        }
+        else
+        {
+            SendWindow();
+        }
+    }
+
+    public void OnPacket(ReadOnlySpan<byte> packet)
+    {
+        if (IsFinished)
+        {
+            return;
+        }
+
+        if (TftpPacketCodec.TryReadAck(packet, out ushort block))
+        {
+            OnAck(block);
+            return;
+        }
+
+        if (TftpPacketCodec.TryReadOpcode(packet, out TftpOpcode opcode) && opcode == TftpOpcode.Error)
+        {
+            var error = TftpPacketCodec.Decode(packet, out _) as TftpErrorPacket;
+            ClientError = error is null ? "malformed error" : $"{(int)error.Code}: {error.Message}";
+            Outcome = TransferOutcome.ClientAborted;
+        }
+
+        // Anything else from the client's own port (a retransmitted request, garbage) is
+        // ignored: ending a good transfer on one bad datagram would make it fragile.
+    }
+
+    /// <summary>Re-sends on timeout, or gives up after the configured number of tries.</summary>
+    public void OnTick()
+    {
+        if (IsFinished || _time.GetTimestamp() < _deadline)
+        {
+            return;
+        }
+
+        if (_tries >= _maxRetries)
+        {
+            Outcome = TransferOutcome.TimedOut;
+            return;
+        }
+
+        _tries++;
+        if (_awaitingOptionAck)
+        {
+            Retransmissions++;
+            SendOptionAck(Options.OptionAck!);
+        }
+        else
+        {
+            _nextToSend = _windowStart;
+            SendWindow();
+        }
+    }
+
+    /// <summary>Ends the transfer from the server side, telling the client why.</summary>
+    public void Abort(TransferOutcome outcome, TftpErrorCode code, string message)
+    {
+        if (IsFinished)
+        {
+            return;
+        }
+
+        int length = TftpPacketCodec.WriteError(_buffer, code, message);
+        _sink.Send(_buffer.AsSpan(0, length));
+        Outcome = outcome;
+    }
+
+    private void OnAck(ushort block)
+    {
+        if (_awaitingOptionAck)
+        {
+            if (block != 0)
+            {
+                return;
+            }
+
+            _awaitingOptionAck = false;
+            _tries = 0;
+            SendWindow();
+            return;
+        }
+
+        // Distance from the last acknowledged block, on the 16-bit wire circle.
+        long lastAcknowledged = _windowStart - 1;
+        int distance = (ushort)(block - (ushort)lastAcknowledged);
+        if (distance == 0 || lastAcknowledged + distance > _highestSent)
+        {
+            return;
+        }
+
+        long acknowledged = lastAcknowledged + distance;
+        _windowStart = acknowledged + 1;
+        _tries = 0;
+        if (acknowledged == _lastBlock)
+        {
+            Outcome = TransferOutcome.Completed;
+            return;
+        }
+
+        // RFC 7440: a window acknowledged part-way restarts from the block after the ACK.
+        _nextToSend = _windowStart;
+        SendWindow();
+    }
+
+    private void SendWindow()
+    {
+        long end = Math.Min(_windowStart + Options.WindowSize - 1, _lastBlock);
+        while (_nextToSend <= end)
+        {
+            long index = _nextToSend;
+            long offset = (index - 1) * Options.BlockSize;
+            TftpPacketCodec.WriteDataHeader(_buffer, (ushort)index);
+            int payload = index == _lastBlock && offset >= _file.Length
+                ? 0
+                : _file.Read(offset, _buffer.AsSpan(TftpPacketCodec.HeaderSize, Options.BlockSize));
+            _sink.Send(_buffer.AsSpan(0, TftpPacketCodec.HeaderSize + payload));
+            if (index <= _highestSent)
+            {
+                Retransmissions++;
+            }
+            else
+            {
+                _highestSent = index;
+            }
+
+            _nextToSend++;
+        }
+
+        Arm();
+    }
+
+    private void SendOptionAck(IReadOnlyList<KeyValuePair<string, string>> optionAck)
+    {
+        int length = TftpPacketCodec.WriteOptionAck(_buffer, optionAck);
+        _sink.Send(_buffer.AsSpan(0, length));
+        Arm();
+    }
+
+    private void Arm() =>
+        _deadline = _time.GetTimestamp() + (long)(Options.Timeout.TotalSeconds * _time.TimestampFrequency);
+
+    public void Dispose() => _file.Dispose();
+}

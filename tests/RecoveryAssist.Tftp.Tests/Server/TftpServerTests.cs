@@ -1,0 +1,241 @@
+using System.Net;
+using RecoveryAssist.Tftp.Files;
+using RecoveryAssist.Tftp.Protocol;
+using RecoveryAssist.Tftp.Tests.TestSupport;
+
+namespace RecoveryAssist.Tftp.Tests.Server;
+
+/// <summary>The server over real loopback sockets, driven packet by packet.</summary>
+public sealed class TftpServerTests
+{
+    private static readonly byte[] TwoBlocks = Enumerable.Range(0, 700).Select(i => (byte)i).ToArray();
+
+    private static TftpFileMap Files() => new TftpFileMap().AddBytes("file.bin", TwoBlocks).AddBytes("text.txt", "a\nb"u8.ToArray());
+
+    private static async Task WaitIdleAsync(RunningServer running) =>
+        await running.Server.WaitForIdleAsync(CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(10));
+
+    [Fact]
+    public async Task ReadRequest_ExistingFile_ServedFromEphemeralPortAndLogged()
+    {
+        using var meters = new TestMeterFactory();
+        await using var running = await RunningServer.StartAsync(Files(), meterFactory: meters);
+        using var client = new RawTftpClient();
+
+        client.SendReadRequest(running.EndPoint, "file.bin");
+        var (packet, from) = client.Receive();
+        byte[] content = client.ReceiveRest((TftpDataPacket)packet, from, 512);
+        await WaitIdleAsync(running);
+
+        from.Port.Should().NotBe(running.EndPoint.Port);
+        content.Should().Equal(TwoBlocks);
+        running.Logger.Entries.Should().ContainSingle(e => e.EventId == 5002).Which.Message.Should()
+            .Be($"TFTP transfer Completed: client {client.LocalEndPoint} file file.bin options none bytes 700 duration {ExtractDuration(running)} ms retransmissions 0 detail -");
+        running.Server.ActiveTransfers.Should().Be(0);
+        meters.Total("tftp.server.transfers").Should().Be(1);
+        meters.Total("tftp.server.bytes_sent").Should().Be(700);
+        meters.Total("tftp.server.active_transfers").Should().Be(0);
+    }
+
+    private static string ExtractDuration(RunningServer running)
+    {
+        string message = running.Logger.Entries.Single(e => e.EventId == 5002).Message;
+        string[] words = message.Split(' ');
+        return words[Array.IndexOf(words, "duration") + 1];
+    }
+
+    [Fact]
+    public async Task TransferPort_PacketFromWrongTid_GetsError5AndTransferContinues()
+    {
+        await using var running = await RunningServer.StartAsync(Files());
+        using var client = new RawTftpClient();
+        using var intruder = new RawTftpClient();
+
+        client.SendReadRequest(running.EndPoint, "file.bin");
+        var (first, transferPort) = client.Receive();
+        intruder.SendAck(transferPort, 1);
+        var (reply, replyFrom) = intruder.Receive();
+
+        reply.Should().Be(new TftpErrorPacket(TftpErrorCode.UnknownTransferId, "unknown transfer ID"));
+        replyFrom.Should().Be(transferPort);
+        client.ReceiveRest((TftpDataPacket)first, transferPort, 512).Should().Equal(TwoBlocks);
+    }
+
+    [Theory]
+    [InlineData("/etc/passwd", TftpErrorCode.AccessViolation, "absolute path")]
+    [InlineData("../file.bin", TftpErrorCode.AccessViolation, "'..' segment in file name")]
+    [InlineData("dir\\file.bin", TftpErrorCode.AccessViolation, "backslash in file name")]
+    [InlineData("missing.bin", TftpErrorCode.FileNotFound, "file not found")]
+    [InlineData("FILE.BIN", TftpErrorCode.FileNotFound, "file not found")]
+    public async Task ReadRequest_RefusedName_GetsErrorPacket(string name, TftpErrorCode code, string message)
+    {
+        await using var running = await RunningServer.StartAsync(Files());
+        using var client = new RawTftpClient();
+
+        client.SendReadRequest(running.EndPoint, name);
+
+        client.Receive().Packet.Should().Be(new TftpErrorPacket(code, message));
+    }
+
+    [Fact]
+    public async Task ReadRequest_CaseInsensitiveOption_MatchesUpperCaseName()
+    {
+        await using var running = await RunningServer.StartAsync(Files(), o => o.CaseInsensitiveNames = true);
+        using var client = new RawTftpClient();
+
+        client.SendReadRequest(running.EndPoint, "FILE.BIN");
+
+        client.Receive().Packet.Should().BeOfType<TftpDataPacket>();
+    }
+
+    [Fact]
+    public async Task ReadRequest_OverlongName_GetsAccessViolation()
+    {
+        await using var running = await RunningServer.StartAsync(Files(), o => o.MaxFileNameLength = 16);
+        using var client = new RawTftpClient();
+
+        client.SendReadRequest(running.EndPoint, new string('a', 17));
+
+        client.Receive().Packet.Should().Be(new TftpErrorPacket(TftpErrorCode.AccessViolation, "file name longer than 16 characters"));
+    }
+
+    [Fact]
+    public async Task WriteRequest_Any_Refused()
+    {
+        await using var running = await RunningServer.StartAsync(Files());
+        using var client = new RawTftpClient();
+        byte[] packet = new byte[100];
+
+        client.Send(running.EndPoint, packet.AsSpan(0, TftpPacketCodec.WriteRequest(packet, TftpOpcode.WriteRequest, "file.bin", "octet")));
+
+        var error = client.Receive().Packet.Should().BeOfType<TftpErrorPacket>().Subject;
+        error.Code.Should().Be(TftpErrorCode.AccessViolation);
+        error.Message.Should().Contain("read-only");
+    }
+
+    [Theory]
+    [InlineData(new byte[] { 0, 1, (byte)'f', 0, (byte)'m', (byte)'a', (byte)'i', (byte)'l', 0 }, TftpErrorCode.IllegalOperation)]
+    [InlineData(new byte[] { 0, 1, (byte)'f', 0, (byte)'o' }, TftpErrorCode.IllegalOperation)]
+    [InlineData(new byte[] { 0, 42, 1, 2, 3 }, TftpErrorCode.IllegalOperation)]
+    [InlineData(new byte[] { 0, 4, 0, 1 }, TftpErrorCode.UnknownTransferId)]
+    [InlineData(new byte[] { 0, 3, 0, 1, 7 }, TftpErrorCode.UnknownTransferId)]
+    public async Task ListenPort_UnexpectedPacket_GetsErrorPacket(byte[] packet, TftpErrorCode code)
+    {
+        await using var running = await RunningServer.StartAsync(Files());
+        using var client = new RawTftpClient();
+
+        client.Send(running.EndPoint, packet);
+
+        client.Receive().Packet.Should().BeOfType<TftpErrorPacket>().Which.Code.Should().Be(code);
+    }
+
+    [Fact]
+    public async Task ReadRequest_OverConcurrencyBound_GetsBusyError()
+    {
+        await using var running = await RunningServer.StartAsync(Files(), o => o.MaxConcurrentTransfers = 1);
+        using var first = new RawTftpClient();
+        using var second = new RawTftpClient();
+
+        first.SendReadRequest(running.EndPoint, "file.bin");
+        var (data, port) = first.Receive();
+        second.SendReadRequest(running.EndPoint, "file.bin");
+
+        second.Receive().Packet.Should().Be(new TftpErrorPacket(TftpErrorCode.NotDefined, "too many transfers in progress; try again later"));
+        first.ReceiveRest((TftpDataPacket)data, port, 512).Should().Equal(TwoBlocks);
+    }
+
+    [Fact]
+    public async Task ReadRequest_RepeatedByClient_StartsOneTransfer()
+    {
+        await using var running = await RunningServer.StartAsync(Files());
+        using var client = new RawTftpClient();
+        using var probe = new RawTftpClient();
+
+        client.SendReadRequest(running.EndPoint, "file.bin");
+        client.SendReadRequest(running.EndPoint, "file.bin");
+        client.Receive().Packet.Should().BeOfType<TftpDataPacket>();
+
+        // Requests are handled in order: once the probe is answered, both copies were seen.
+        byte[] writeRequest = new byte[100];
+        probe.Send(running.EndPoint, writeRequest.AsSpan(0, TftpPacketCodec.WriteRequest(writeRequest, TftpOpcode.WriteRequest, "x", "octet")));
+        probe.Receive();
+
+        running.Server.ActiveTransfers.Should().Be(1);
+    }
+
+    [Fact]
+    public async Task ReadRequest_WithOptions_OackThenWindowedData()
+    {
+        await using var running = await RunningServer.StartAsync(Files());
+        using var client = new RawTftpClient();
+
+        client.SendReadRequest(running.EndPoint, "file.bin", ("blksize", "100"), ("windowsize", "4"), ("tsize", "0"), ("bogus", "1"));
+        var (oack, port) = client.Receive();
+        client.SendAck(port, 0);
+        var blocks = Enumerable.Range(0, 4).Select(_ => (TftpDataPacket)client.Receive().Packet).ToList();
+
+        oack.Should().BeEquivalentTo(new TftpOptionAckPacket([new("blksize", "100"), new("windowsize", "4"), new("tsize", "700")]));
+        blocks.Select(b => (int)b.Block).Should().Equal(1, 2, 3, 4);
+        blocks.Should().OnlyContain(b => b.Payload.Length == 100);
+    }
+
+    [Fact]
+    public async Task ReadRequest_Netascii_ConvertsLineEnds()
+    {
+        await using var running = await RunningServer.StartAsync(Files());
+        using var client = new RawTftpClient();
+        byte[] packet = new byte[100];
+
+        client.Send(running.EndPoint, packet.AsSpan(0, TftpPacketCodec.WriteRequest(packet, TftpOpcode.ReadRequest, "text.txt", "NETASCII")));
+
+        ((TftpDataPacket)client.Receive().Packet).Payload.ToArray().Should().Equal("a\r\nb"u8.ToArray());
+    }
+
+    [Fact]
+    public async Task Transfer_ClientGoesSilent_RetriesThenEndsTimedOut()
+    {
+        await using var running = await RunningServer.StartAsync(Files(), o =>
+        {
+            o.Timeout = TimeSpan.FromMilliseconds(20);
+            o.MaxRetries = 2;
+        });
+        using var client = new RawTftpClient();
+
+        client.SendReadRequest(running.EndPoint, "file.bin");
+        var blocks = Enumerable.Range(0, 3).Select(_ => ((TftpDataPacket)client.Receive().Packet).Block).ToList();
+        await WaitIdleAsync(running);
+
+        blocks.Should().Equal(1, 1, 1);
+        running.Logger.Entries.Should().ContainSingle(e => e.EventId == 5002).Which.Message.Should()
+            .StartWith("TFTP transfer TimedOut").And.Contain("retransmissions 2");
+    }
+
+    [Fact]
+    public async Task StopAsync_TransferRunning_ClientToldAndServerStops()
+    {
+        var running = await RunningServer.StartAsync(Files());
+        using var client = new RawTftpClient();
+        client.SendReadRequest(running.EndPoint, "file.bin");
+        client.Receive().Packet.Should().BeOfType<TftpDataPacket>();
+
+        await running.Server.StopAsync(CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(10));
+
+        client.Receive().Packet.Should().Be(new TftpErrorPacket(TftpErrorCode.NotDefined, "server is shutting down"));
+        running.Server.ActiveTransfers.Should().Be(0);
+        await running.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task ReadRequest_GeneratedFile_GeneratorSeesClientAddress()
+    {
+        var files = new TftpFileMap().AddGenerated("whoami", (request, _) =>
+            ValueTask.FromResult<ReadOnlyMemory<byte>?>(System.Text.Encoding.ASCII.GetBytes(request.Client.ToString())));
+        await using var running = await RunningServer.StartAsync(files);
+        using var client = new RawTftpClient();
+
+        client.SendReadRequest(running.EndPoint, "whoami");
+
+        System.Text.Encoding.ASCII.GetString(((TftpDataPacket)client.Receive().Packet).Payload.Span)
+            .Should().Be(client.LocalEndPoint.ToString());
+    }
+}
