@@ -1,90 +1,44 @@
 namespace RecoveryAssist.Core.Esxcli;
 
-/// <summary>Mode of the secure configuration (vSphere API <c>protectionMode</c>: none / tpm).</summary>
-public enum ProtectionMode
-{
-    None,
-    Tpm,
-}
-
-/// <summary>What <c>esxcli system settings encryption get</c> reports.</summary>
-public sealed record EncryptionSettings(ProtectionMode Mode, bool RequireSecureBoot, bool RequireExecutablesOnlyFromInstalledVibs);
-
 /// <summary>
-/// Reads <c>esxcli system settings encryption get</c> in its text form (<c>   Mode: TPM</c>) or any
-/// machine format, by field name. Fields it does not know are passed over (a newer ESXi may add
-/// some); the three it needs must be there.
+/// Parses the output of <c>esxcli system settings encryption get</c>: the text form
+/// (<c>   Mode: TPM</c>, <c>   Require Executables Only From Installed VIBs: false</c>,
+/// <c>   Require Secure Boot: true</c>; esxi-reference.md), csv, keyvalue or xml, by field name.
 /// </summary>
+/// <remarks>
+/// Mode is TPM or NONE and the booleans true or false, in any case. Exactly one structure is expected;
+/// fields other than the three are ignored. Empty output is an error: the command always prints them.
+/// </remarks>
 public static class EncryptionSettingsParser
 {
     private const string ModeField = "Mode";
     private const string SecureBootField = "Require Secure Boot";
     private const string ExecInstalledOnlyField = "Require Executables Only From Installed VIBs";
 
-    /// <exception cref="EsxcliParseException">The output is not understood; the message names the line.</exception>
+    /// <exception cref="EsxcliParseException">Any part of the output is not understood.</exception>
     public static EncryptionSettings Parse(string output, EsxcliFormat? format = null)
     {
         ArgumentNullException.ThrowIfNull(output);
-        var record = (format ?? EsxcliFormatDetector.Detect(output)) switch
-        {
-            EsxcliFormat.Table => ReadText(output),
-            var machine => Single(FieldRecords.Read(output, machine)),
-        };
-        return new EncryptionSettings(
-            ReadMode(record),
-            ReadBoolean(record, SecureBootField),
-            ReadBoolean(record, ExecInstalledOnlyField));
-    }
+        if (string.IsNullOrWhiteSpace(output))
+            throw new EsxcliParseException(1, "expected the output of esxcli system settings encryption get (Mode, Require Secure Boot, ...), found nothing");
 
-    /// <summary>"Name: value" lines, indented by esxcli.</summary>
-    private static FieldRecord ReadText(string output)
-    {
-        var fields = new Dictionary<string, (string, int)>(StringComparer.Ordinal);
-        var first = 0;
-        foreach (var (number, text) in TextLines.Split(output))
+        var records = FieldRecordReader.Read(output, format ?? EsxcliFormatDetector.Detect(output));
+        if (records.Count != 1)
         {
-            if (text.Trim().Length == 0)
-                continue;
-            var colon = text.IndexOf(':', StringComparison.Ordinal);
-            if (colon <= 0 || text[..colon].Trim().Length == 0)
-                throw new EsxcliParseException(number, "expected 'Name: value'");
-            first = first == 0 ? number : first;
-            fields[FieldRecords.Normalize(text[..colon])] = (text[(colon + 1)..].Trim(), number);
+            throw new EsxcliParseException(records.Count == 0 ? TextLines.LastLineNumber(output) : records[1].LineNumber,
+                $"expected exactly one structure with the fields Mode, {SecureBootField} and {ExecInstalledOnlyField}, found {records.Count}");
         }
-        if (fields.Count == 0)
-            throw new EsxcliParseException(null, "the output is empty");
-        return new FieldRecord(first, fields);
+
+        var record = records[0];
+        var mode = record.Require(ModeField);
+        return new EncryptionSettings(
+            mode.Text!.Trim().ToUpperInvariant() switch
+            {
+                "TPM" => ProtectionMode.Tpm,
+                "NONE" => ProtectionMode.None,
+                _ => throw new EsxcliParseException(mode.LineNumber, "expected Mode TPM or NONE"),
+            },
+            EsxcliValues.ParseBoolean(record.Require(SecureBootField), SecureBootField),
+            EsxcliValues.ParseBoolean(record.Require(ExecInstalledOnlyField), ExecInstalledOnlyField));
     }
-
-    private static FieldRecord Single(IReadOnlyList<FieldRecord> records) => records.Count switch
-    {
-        1 => records[0],
-        0 => throw new EsxcliParseException(null, "the output is empty"),
-        _ => throw new EsxcliParseException(records[1].LineNumber, "expected one settings structure, found several"),
-    };
-
-    private static ProtectionMode ReadMode(FieldRecord record)
-    {
-        var value = record.Get(ModeField) ?? throw Missing(record, ModeField);
-        return value.ToUpperInvariant() switch
-        {
-            "TPM" => ProtectionMode.Tpm,
-            "NONE" => ProtectionMode.None,
-            _ => throw new EsxcliParseException(record.LineOf(ModeField), "Mode: expected TPM or NONE"),
-        };
-    }
-
-    private static bool ReadBoolean(FieldRecord record, string name)
-    {
-        var value = record.Get(name) ?? throw Missing(record, name);
-        return value.ToLowerInvariant() switch
-        {
-            "true" => true,
-            "false" => false,
-            _ => throw new EsxcliParseException(record.LineOf(name), $"{name}: expected true or false"),
-        };
-    }
-
-    private static EsxcliParseException Missing(FieldRecord record, string name) =>
-        new(record.LineNumber, $"expected a '{name}' field");
 }

@@ -1,90 +1,150 @@
+using System.Text;
+using System.Text.RegularExpressions;
 using RecoveryAssist.Core.Keys;
 
 namespace RecoveryAssist.Core.Esxcli;
 
-/// <summary>One row of <c>esxcli system settings encryption recovery list</c>. Its ToString redacts the key.</summary>
-public sealed record RecoveryListEntry(RecoveryId RecoveryId, RecoveryKey Key);
-
 /// <summary>
-/// Reads <c>esxcli system settings encryption recovery list</c> output in any of its forms.
-/// All rows or none: a half-understood output is an error, never a shorter list. An output with
-/// no row is an error too: a host with a TPM-sealed configuration always has a key.
+/// Parses the output of <c>esxcli system settings encryption recovery list</c> in any of its forms.
 /// </summary>
-public static class RecoveryListParser
+/// <remarks>
+/// <para>Table form (the published sample, vSphere 8.0 Security guide; see esxi-reference.md):</para>
+/// <code>
+/// Recovery ID                             Key            (digits elided here)
+/// --------------------------------------  ---
+/// {2DDD5424-...-D62630F6C8BC}  111111-...-222222
+/// -333333-...-444444
+/// </code>
+/// A key may run over continuation lines: whether esxcli wraps or the documentation page did is
+/// not known. Continuation lines hold only digits, dashes and spaces; the row and its continuations
+/// are joined without adding anything (a wrap inserts only a line break), and the result must still
+/// be 16 groups that pass the group check, so a wrong join cannot yield a key. Several rows are
+/// accepted (whether ESXi prints more than one is not known).
+/// <para>csv, keyvalue and xml are read by field name (RecoveryID, Key), in any column order and
+/// with any structure type name; other fields are ignored.</para>
+/// <para>Output with no row is an error: a host in TPM mode always has a recovery key, so an empty
+/// list means the wrong command, a host not in TPM mode, or a truncated capture. The same Recovery
+/// ID twice is an error too: which of its keys is current could not be told.</para>
+/// </remarks>
+public static partial class RecoveryListParser
 {
-    private const string RecoveryIdField = "Recovery ID";
-    private const string KeyField = "Key";
+    private const string NoKey = "no recovery key in the output: a host in TPM mode always has one (wrong command, mode NONE, or a truncated capture?)";
 
-    /// <exception cref="EsxcliParseException">The output is not understood; the message names the line.</exception>
+    /// <param name="output">What the command printed.</param>
+    /// <param name="format">The formatter used, or null to detect it.</param>
+    /// <param name="check">Whether a key failing the group check is an error or a warning on the key.</param>
+    /// <returns>Every row, in order; never empty.</returns>
+    /// <exception cref="EsxcliParseException">Any part of the output is not understood.</exception>
     public static IReadOnlyList<RecoveryListEntry> Parse(string output, EsxcliFormat? format = null, KeyCheck check = KeyCheck.Enforce)
     {
         ArgumentNullException.ThrowIfNull(output);
-        var entries = (format ?? EsxcliFormatDetector.Detect(output)) switch
+        if (string.IsNullOrWhiteSpace(output))
+            throw new EsxcliParseException(1, NoKey);
+
+        // The table's own header is recognised first, so a table without its ruler is reported as such.
+        var form = format
+            ?? (Header().IsMatch(TextLines.NonBlank(output)[0].Text) ? EsxcliFormat.Table : EsxcliFormatDetector.Detect(output));
+        var entries = form switch
         {
             EsxcliFormat.Table => ParseTable(output, check),
-            var machine => FieldRecords.Read(output, machine).Select(r => FromRecord(r, check)).ToList(),
+            var other => FieldRecordReader.Read(output, other).Select(r => FromRecord(r, check)).ToList(),
         };
         if (entries.Count == 0)
-            throw new EsxcliParseException(null, "no recovery key in the output (expected at least one row)");
-        return entries;
+            throw new EsxcliParseException(TextLines.LastLineNumber(output), NoKey);
+
+        var seen = new HashSet<RecoveryId>();
+        foreach (var (entry, line) in entries)
+        {
+            if (!seen.Add(entry.RecoveryId))
+                throw new EsxcliParseException(line, "expected each Recovery ID once, found one a second time");
+        }
+        return entries.Select(e => e.Entry).ToArray();
     }
 
-    /// <summary>
-    /// The table: a header naming "Recovery ID" and "Key", a ruler of dashes, then rows that each start
-    /// with a braced GUID. A key may wrap onto continuation lines (as in VMware's published sample).
-    /// </summary>
-    private static List<RecoveryListEntry> ParseTable(string output, KeyCheck check)
+    private static (RecoveryListEntry Entry, int Line) FromRecord(FieldRecord record, KeyCheck check)
     {
-        var lines = TextLines.Split(output).SkipWhile(l => l.Text.Trim().Length == 0).ToList();
-        if (lines.Count == 0)
-            throw new EsxcliParseException(null, "the output is empty");
-        var header = lines[0];
-        if (!header.Text.Contains(RecoveryIdField, StringComparison.OrdinalIgnoreCase) || !header.Text.Contains(KeyField, StringComparison.Ordinal))
-            throw new EsxcliParseException(header.Number, "expected the table header 'Recovery ID  Key'");
-        var body = lines.Skip(1).ToList();
-        if (body.Count > 0 && body[0].Text.Trim().Length > 0 && body[0].Text.Trim().All(c => c is '-' or ' '))
-            body.RemoveAt(0);
+        var id = EsxcliValues.ParseRecoveryId(record.Require("Recovery ID"));
+        var keyField = record.Require("Key");
+        var key = EsxcliValues.ParseKey(keyField.Text, keyField.LineNumber, check);
+        return (new RecoveryListEntry(id, key), record.LineNumber);
+    }
 
-        var rows = new List<(int Line, RecoveryId Id, List<string> KeyText)>();
-        foreach (var (number, text) in body)
+    private static List<(RecoveryListEntry Entry, int Line)> ParseTable(string output, KeyCheck check)
+    {
+        var lines = TextLines.NonBlank(output);
+        var header = lines[0];
+        if (!Header().IsMatch(header.Text))
+            throw new EsxcliParseException(header.Number, "expected the header \"Recovery ID  Key\" of esxcli system settings encryption recovery list");
+        if (lines.Count < 2 || !EsxcliFormatDetector.Ruler().IsMatch(lines[1].Text))
+            throw new EsxcliParseException(lines.Count < 2 ? header.Number + 1 : lines[1].Number, "expected the dash ruler under the header");
+
+        var rows = new List<TableRow>();
+        foreach (var line in lines.Skip(2))
         {
-            var trimmed = text.Trim();
-            if (trimmed.Length == 0)
-                continue;
-            if (trimmed.StartsWith('{'))
+            var text = line.Text.Trim();
+            var split = text.IndexOfAny([' ', '\t']);
+            var first = split < 0 ? text : text[..split];
+            if (RecoveryId.TryParse(first, out var id))
             {
-                var close = trimmed.IndexOf('}', StringComparison.Ordinal);
-                if (close < 0 || !RecoveryId.TryParse(trimmed[..(close + 1)], out var id))
-                    throw new EsxcliParseException(number, "expected a Recovery ID such as {2DDD5424-7F3F-406A-8DA8-D62630F6C8BC} at the start of the row");
-                rows.Add((number, id, [trimmed[(close + 1)..]]));
+                rows.Add(new TableRow(id, line.Number));
+                rows[^1].Add(split < 0 ? "" : text[split..].Trim(), line.Number);
             }
-            else if (rows.Count > 0 && trimmed.All(c => char.IsAsciiDigit(c) || c is '-' || char.IsWhiteSpace(c)))
+            else if (rows.Count > 0 && Continuation().IsMatch(text))
             {
-                rows[^1].KeyText.Add(trimmed);
+                rows[^1].Add(text, line.Number);
             }
             else
             {
-                throw new EsxcliParseException(number, rows.Count == 0
-                    ? "expected a row starting with a braced Recovery ID"
-                    : "expected a row starting with a braced Recovery ID, or the continuation of a wrapped key (digits and dashes)");
+                throw new EsxcliParseException(line.Number, rows.Count == 0
+                    ? "expected a row starting with a Recovery ID, a GUID in braces"
+                    : "expected a row starting with a Recovery ID, or the rest of a key (digits and dashes) on a continuation line");
             }
         }
-        return rows.Select(r => new RecoveryListEntry(r.Id, ParseKey(string.Join('\n', r.KeyText), r.Line, check))).ToList();
+
+        return rows.Select(r => (new RecoveryListEntry(r.Id, r.ParseKey(check)), r.Line)).ToList();
     }
 
-    private static RecoveryListEntry FromRecord(FieldRecord record, KeyCheck check)
+    [GeneratedRegex(@"^\s*Recovery\s+ID\s{2,}Key\s*$", RegexOptions.IgnoreCase)]
+    private static partial Regex Header();
+
+    [GeneratedRegex(@"^[0-9][0-9\s-]*$|^-[0-9\s-]*$")]
+    private static partial Regex Continuation();
+
+    /// <summary>A table row and its continuation lines, each character remembered with its line.</summary>
+    private sealed class TableRow(RecoveryId id, int line)
     {
-        var idText = record.Get(RecoveryIdField)
-            ?? throw new EsxcliParseException(record.LineNumber, "expected a RecoveryID field");
-        var keyText = record.Get(KeyField)
-            ?? throw new EsxcliParseException(record.LineNumber, "expected a Key field");
-        if (!RecoveryId.TryParse(idText, out var id))
-            throw new EsxcliParseException(record.LineOf(RecoveryIdField), "the RecoveryID field is not a GUID");
-        return new RecoveryListEntry(id, ParseKey(keyText, record.LineOf(KeyField), check));
-    }
+        private readonly StringBuilder _key = new();
+        private readonly List<int> _lineOfChar = [];
 
-    internal static RecoveryKey ParseKey(string text, int line, KeyCheck check) =>
-        RecoveryKey.TryParse(text, check, out var key, out var problems)
-            ? key
-            : throw new EsxcliParseException(line, "the key is not valid: " + string.Join("; ", problems));
+        public RecoveryId Id { get; } = id;
+
+        public int Line { get; } = line;
+
+        public void Add(string fragment, int lineNumber)
+        {
+            _key.Append(fragment);
+            _lineOfChar.AddRange(Enumerable.Repeat(lineNumber, fragment.Length));
+        }
+
+        public RecoveryKey ParseKey(KeyCheck check)
+        {
+            if (_key.Length == 0)
+                throw new EsxcliParseException(Line, "expected the key after the Recovery ID");
+            return EsxcliValues.ParseKey(_key.ToString(), Line, check, LineOfGroup);
+        }
+
+        // Group n (1-based) starts after the (n-1)th dash.
+        private int LineOfGroup(int group)
+        {
+            var dashes = 0;
+            for (var i = 0; i < _key.Length; i++)
+            {
+                if (dashes == group - 1 && !char.IsWhiteSpace(_key[i]) && _key[i] != '-')
+                    return _lineOfChar[i];
+                if (_key[i] == '-')
+                    dashes++;
+            }
+            return _lineOfChar.Count > 0 ? _lineOfChar[^1] : Line;
+        }
+    }
 }

@@ -7,7 +7,7 @@ public class ParseCommandsTests
     [Fact]
     public async Task RecoveryList_File_JsonWithRedactedKey()
     {
-        var (exitCode, output, _) = await CliRunner.RunAsync(null, "parse", "recovery-list", CliRunner.Fixture("esxcli/recovery-list-published-sample.txt"));
+        var (exitCode, output, _) = await CliRunner.RunAsync(null, "parse", "recovery-list", CliRunner.Fixture("esxcli/recovery-list-table-published.txt"));
 
         exitCode.Should().Be(0);
         var rows = JsonDocument.Parse(output).RootElement.EnumerateArray().ToList();
@@ -25,7 +25,7 @@ public class ParseCommandsTests
         var (exitCode, output, _) = await CliRunner.RunAsync(input, "parse", "recovery-list", "--show-key");
 
         exitCode.Should().Be(0);
-        JsonDocument.Parse(output).RootElement[0].GetProperty("key").GetString().Should().StartWith("478269-039194-");
+        JsonDocument.Parse(output).RootElement[0].GetProperty("key").GetString().Should().StartWith("091168-292953-");
     }
 
     [Fact]

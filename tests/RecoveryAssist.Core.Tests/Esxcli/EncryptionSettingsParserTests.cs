@@ -5,35 +5,53 @@ namespace RecoveryAssist.Core.Tests.Esxcli;
 public class EncryptionSettingsParserTests
 {
     [Theory]
-    [InlineData("encryption-get.txt", EsxcliFormat.Table)]
-    [InlineData("encryption-get.csv", EsxcliFormat.Csv)]
-    [InlineData("encryption-get.keyvalue", EsxcliFormat.KeyValue)]
-    [InlineData("encryption-get.xml", EsxcliFormat.Xml)]
-    public void Parse_GoldenFile_ReadsSettings(string file, EsxcliFormat format)
+    [InlineData("esxcli/encryption-get.txt", EsxcliFormat.Table)]
+    [InlineData("esxcli/encryption-get.csv", EsxcliFormat.Csv)]
+    [InlineData("esxcli/encryption-get.keyvalue", EsxcliFormat.KeyValue)]
+    [InlineData("esxcli/encryption-get.xml", EsxcliFormat.Xml)]
+    public void Parse_GoldenFile_ReturnsTpmWithSecureBootOnly(string fixture, EsxcliFormat format)
     {
-        var output = Fixture.Read("esxcli/" + file);
+        var text = ParserFixtures.Read(fixture);
+        var expected = new EncryptionSettings(ProtectionMode.Tpm, RequireSecureBoot: true, RequireExecutablesOnlyFromInstalledVibs: false);
 
-        EsxcliFormatDetector.Detect(output).Should().Be(format);
-        EncryptionSettingsParser.Parse(output).Should().Be(new EncryptionSettings(ProtectionMode.Tpm, RequireSecureBoot: true, RequireExecutablesOnlyFromInstalledVibs: false));
+        EsxcliFormatDetector.Detect(text).Should().Be(format);
+        EncryptionSettingsParser.Parse(text).Should().Be(expected);
+        EncryptionSettingsParser.Parse(text, format).Should().Be(expected);
     }
 
     [Fact]
-    public void Parse_ModeNoneAndUnknownField_ReadsKnownFields()
+    public void Parse_ModeNoneAndBooleansInAnyCase_ReturnsNone()
     {
-        var output = "   Mode: NONE\n   Require Executables Only From Installed VIBs: true\n   Require Secure Boot: false\n   Some Future Field: 1\n";
-
-        EncryptionSettingsParser.Parse(output).Should().Be(new EncryptionSettings(ProtectionMode.None, false, true));
+        EncryptionSettingsParser.Parse(ParserFixtures.Read("esxcli/encryption-get-none.txt"))
+            .Should().Be(new EncryptionSettings(ProtectionMode.None, false, false));
     }
 
     [Theory]
-    [InlineData("   Mode: TPM\n   Require Secure Boot: true\n", "line 1: expected a 'Require Executables Only From Installed VIBs' field")]
-    [InlineData("   Mode: MAYBE\n   Require Executables Only From Installed VIBs: false\n   Require Secure Boot: true\n", "line 1: Mode: expected TPM or NONE")]
-    [InlineData("   Mode: TPM\n   Require Executables Only From Installed VIBs: false\n   Require Secure Boot: yes\n", "line 3: Require Secure Boot: expected true or false")]
-    [InlineData("   Mode: TPM\n   garbage\n", "line 2: expected 'Name: value'")]
-    [InlineData("Mode,RequireSecureBoot,\nTPM,true,\nNONE,false,\n", "line 3: expected one settings structure")]
-    [InlineData("\n\n", "the output is empty")]
-    public void Parse_Garbage_ErrorNamesLine(string output, string expected)
+    [InlineData("   Mode: tpm\n   Require Secure Boot: TRUE\n   Require Executables Only From Installed VIBs: True\n", ProtectionMode.Tpm)]
+    [InlineData("   Mode: None\n   Require Secure Boot: true\n   Require Executables Only From Installed VIBs: true\n   Some Later Field: 42\n", ProtectionMode.None)]
+    public void Parse_TextInAnyOrderAndCase_ReadsByName(string output, ProtectionMode mode)
     {
-        FluentActions.Invoking(() => EncryptionSettingsParser.Parse(output)).Should().Throw<EsxcliParseException>().WithMessage($"*{expected}*");
+        EncryptionSettingsParser.Parse(output).Should().Be(new EncryptionSettings(mode, true, true));
+    }
+
+    [Theory]
+    [InlineData("", 1, "found nothing")]
+    [InlineData("   Mode: TPM\n   Require Secure Boot: true\n", 2, "expected the field \"Require Executables Only From Installed VIBs\"")]
+    [InlineData("   Mode: TPM2\n   Require Secure Boot: true\n   Require Executables Only From Installed VIBs: false\n", 1, "expected Mode TPM or NONE")]
+    [InlineData("   Mode: TPM\n   Require Secure Boot: yes\n   Require Executables Only From Installed VIBs: false\n", 2, "expected true or false in the field \"Require Secure Boot\"")]
+    [InlineData("   Mode: TPM\n   Mode: NONE\n", 2, "found a field twice")]
+    [InlineData("   Mode: TPM\n   Require Secure Boot true\n", 2, "expected a \"Name: value\" line")]
+    [InlineData("Mode,RequireExecutablesOnlyFromInstalledVIBs,RequireSecureBoot,\nTPM,false,true,\nTPM,false,true,\n", 3, "expected exactly one structure")]
+    [InlineData("Mode,RequireExecutablesOnlyFromInstalledVIBs,RequireSecureBoot,\n", 1, "expected exactly one structure")]
+    [InlineData("EncryptionSettings.Mode.string=TPM\nEncryptionSettings.RequireSecureBoot.boolean=maybe\n", 2, "expected true or false")]
+    [InlineData("<output>\n<root>\n<structure>\n<field name=\"Mode\"><list type=\"string\"><string>TPM</string></list></field>\n</structure>\n</root>\n</output>\n", 4, "found a list or structure")]
+    [InlineData("Unable to find requested formatter: json\n", 1, "expected the field \"Mode\"")]
+    public void Parse_Garbage_ThrowsNamingLine(string output, int line, string expected)
+    {
+        var act = () => EncryptionSettingsParser.Parse(output);
+
+        var error = act.Should().Throw<EsxcliParseException>().Which;
+        error.LineNumber.Should().Be(line);
+        error.Message.Should().StartWith($"line {line}: ").And.Contain(expected);
     }
 }
