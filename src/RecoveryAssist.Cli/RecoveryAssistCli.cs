@@ -12,7 +12,7 @@ internal static class RecoveryAssistCli
         root.Add(KeyCommands.Build(console));
         root.Add(ParseCommands.Build(console));
         root.Add(Remote.RemoteSettings.Server);
-        foreach (var command in Remote.RemoteCommands.Build(console))
+        foreach (var command in Remote.RemoteCommands.Build(console).Concat(Admin.AdminCommands.Build(console)))
             root.Add(command);
         return root;
     }

@@ -99,11 +99,31 @@ internal sealed class AppDatabase : IDisposable
         }
     }
 
-    /// <summary>Re-encrypts the whole file under a new password (key-encryption key rotation).</summary>
-    public void ChangePassword(string newPassword)
+    /// <summary>
+    /// Copies every collection and index into <paramref name="target"/>, passing each document
+    /// through <paramref name="transform"/> (collection name, document) on the way. Used to
+    /// re-encrypt the store under a new password without touching this file.
+    /// </summary>
+    public void CopyTo(AppDatabase target, Func<string, BsonDocument, BsonDocument> transform)
     {
         lock (_writeLock)
-            _store.Rebuild(new LiteDB.Engine.RebuildOptions { Password = newPassword });
+        {
+            var names = _store.GetCollectionNames().ToList();
+            target.Write(() =>
+            {
+                foreach (var name in names)
+                {
+                    var destination = target._store.GetCollection(name);
+                    destination.InsertBulk(_store.GetCollection(name).FindAll().Select(d => transform(name, d)));
+                }
+            });
+            foreach (var index in _store.GetCollection("$indexes").FindAll())
+            {
+                var name = index["name"].AsString;
+                if (name != "_id")
+                    target._store.GetCollection(index["collection"].AsString).EnsureIndex(name, index["expression"].AsString, index["unique"].AsBoolean);
+            }
+        }
     }
 
     public void Dispose() => _store.Dispose();

@@ -29,8 +29,29 @@ internal sealed class AppStore : IDisposable
 
     public AppDatabase Database { get; }
 
+    /// <summary>A KEK written by a rotation that has not been promoted yet (see <see cref="Offline.OfflineAdmin.RotateKek"/>).</summary>
+    public static string PendingKekFile(string kekFile) => kekFile + ".pending";
+
     /// <exception cref="StoreOpenException">The store cannot be opened: wrong KEK, in use, damaged.</exception>
     public static AppStore Open(string dataDirectory, string kekFile)
+    {
+        try
+        {
+            var store = OpenWith(dataDirectory, kekFile);
+            // The store opens with the current KEK: a pending one is from a rotation that never replaced the store.
+            File.Delete(PendingKekFile(kekFile));
+            return store;
+        }
+        catch (StoreOpenException) when (File.Exists(PendingKekFile(kekFile)))
+        {
+            // A rotation stopped after re-encrypting the store but before promoting the new KEK: finish it.
+            var store = OpenWith(dataDirectory, PendingKekFile(kekFile));
+            File.Move(PendingKekFile(kekFile), kekFile, overwrite: true);
+            return store;
+        }
+    }
+
+    private static AppStore OpenWith(string dataDirectory, string kekFile)
     {
         Directory.CreateDirectory(dataDirectory);
         var databaseExists = File.Exists(Path.Combine(dataDirectory, AppDatabase.FileName));
