@@ -73,8 +73,21 @@ internal sealed record ImportResult(
     IReadOnlyList<KeyVersionView> CurrentVersions,
     bool HostCreated);
 
-/// <summary>One record of a bulk import: a host name and its <c>recovery list</c> output in any format.</summary>
-internal sealed record BulkImportRecord(string HostName, string Output, string? Format = null);
+/// <summary>
+/// One record of a bulk import: a host name and its <c>recovery list</c> output in any format.
+/// The identities are recorded when the import creates the host (they are not changed on a known host).
+/// </summary>
+internal sealed record BulkImportRecord(
+    string HostName,
+    string Output,
+    string? Format = null,
+    string? ManagementAddress = null,
+    string? SmbiosUuid = null,
+    string? Serial = null,
+    IReadOnlyList<string>? MacAddresses = null)
+{
+    public HostInput ToHostInput() => new(HostName, ManagementAddress, SmbiosUuid, Serial, MacAddresses);
+}
 
 internal sealed record BulkImportRequest(IReadOnlyList<BulkImportRecord> Records);
 

@@ -85,7 +85,7 @@ internal sealed partial class EscrowService
 
     public HostRecord GetHost(Guid id) => Hosts.FindById(id) ?? throw ProblemException.NotFound("The host");
 
-    public HostRecord? FindByName(string name) => Hosts.FindOne(h => h.NameKey == HostIdentity.NameKey(name));
+    public HostRecord? FindByName(string name) => Hosts.FindOne(Query.EQ(nameof(HostRecord.NameKey), HostIdentity.NameKey(name)));
 
     /// <summary>Finds hosts by any one identity. A value that cannot be an identity of that kind is a 400.</summary>
     public IReadOnlyList<HostRecord> Find(string? name, string? mac, string? uuid, string? serial)
@@ -100,12 +100,12 @@ internal sealed partial class EscrowService
         if (uuid is not null)
         {
             var normalized = HostIdentity.NormalizeUuid(uuid) ?? throw ProblemException.BadRequest("invalid-uuid", "uuid: expected an SMBIOS UUID such as 4c4c4544-0042-3510-8052-b4c04f4e4232.");
-            return Hosts.Find(h => h.SmbiosUuid == normalized).ToList();
+            return Hosts.Find(Query.EQ(nameof(HostRecord.SmbiosUuid), normalized)).ToList();
         }
         if (serial is not null)
         {
             var normalized = HostIdentity.NormalizeSerial(serial);
-            return Hosts.Find(h => h.Serial == normalized).ToList();
+            return Hosts.Find(Query.EQ(nameof(HostRecord.Serial), normalized)).ToList();
         }
         throw ProblemException.BadRequest("missing-query", "Give one of name, mac, uuid or serial.");
     }
@@ -119,7 +119,7 @@ internal sealed partial class EscrowService
     }
 
     public IReadOnlyList<KeyVersionRecord> KeyVersions(Guid hostId) =>
-        Keys.Find(k => k.HostId == hostId).OrderBy(k => k.Version).ToList();
+        VersionsOf(hostId).OrderBy(k => k.Version).ToList();
 
     /// <summary>Imports <c>recovery list</c> output for one host.</summary>
     /// <exception cref="ProblemException">400 with the parser's message (line, group) when the output is not understood.</exception>
@@ -141,7 +141,7 @@ internal sealed partial class EscrowService
     {
         if (records.Count > MaxBulkRecords)
             throw ProblemException.BadRequest("too-many-records", $"A bulk import takes at most {MaxBulkRecords} records; split the file.");
-        var parsed = new List<(int Index, string Name, IReadOnlyList<RecoveryListEntry> Entries)>();
+        var parsed = new List<PendingImport>();
         var results = new BulkRecordResult?[records.Count];
         var seen = new HashSet<string>(StringComparer.Ordinal);
         for (var i = 0; i < records.Count; i++)
@@ -153,7 +153,9 @@ internal sealed partial class EscrowService
                     throw ProblemException.BadRequest("invalid-host", $"hostName {nameProblem}.");
                 if (!seen.Add(HostIdentity.NameKey(record.HostName)))
                     throw ProblemException.BadRequest("duplicate-host", "the same host appears earlier in this import.");
-                parsed.Add((i, record.HostName.Trim(), ParseRecoveryList(record.Output, ParseFormat(record.Format))));
+                var host = record.ToHostInput();
+                Apply(new HostRecord(), host, default);
+                parsed.Add(new PendingImport(i, host, ParseRecoveryList(record.Output, ParseFormat(record.Format))));
             }
             catch (ProblemException e)
             {
@@ -178,7 +180,7 @@ internal sealed partial class EscrowService
         if (rows.Count > MaxBulkRecords)
             throw ProblemException.BadRequest("too-many-records", $"A bulk import takes at most {MaxBulkRecords} records; split the file.");
         var results = new BulkRecordResult?[rows.Count];
-        var parsed = new List<(int Index, string Name, IReadOnlyList<RecoveryListEntry> Entries)>();
+        var parsed = new List<PendingImport>();
         foreach (var group in rows.Select((row, index) => (row, index)).GroupBy(r => r.row.HostName is null ? null : HostIdentity.NameKey(r.row.HostName)))
         {
             foreach (var (row, index) in group)
@@ -190,7 +192,7 @@ internal sealed partial class EscrowService
             if (group.Key is null || group.Any(r => results[r.index] is not null))
                 continue;
             var first = group.First();
-            parsed.Add((first.index, first.row.HostName!.Trim(), group.Select(r => new RecoveryListEntry(r.row.RecoveryId, r.row.Key)).ToList()));
+            parsed.Add(new PendingImport(first.index, new HostInput(first.row.HostName!), group.Select(r => new RecoveryListEntry(r.row.RecoveryId, r.row.Key)).ToList()));
             foreach (var other in group.Skip(1))
                 results[other.index] = new BulkRecordResult(other.index, other.row.HostName, true, "merged", null);
         }
@@ -232,25 +234,26 @@ internal sealed partial class EscrowService
     }
 
     private BulkImportResponse WriteBulk(
-        List<(int Index, string Name, IReadOnlyList<RecoveryListEntry> Entries)> parsed,
+        List<PendingImport> parsed,
         BulkRecordResult?[] results,
         Actor actor)
     {
         _database.Write(() =>
         {
-            foreach (var (index, name, entries) in parsed)
+            foreach (var (index, input, entries) in parsed)
             {
-                var host = FindByName(name);
+                var host = FindByName(input.Name);
                 var created = host is null;
                 if (host is null)
                 {
                     var now = Now();
-                    host = new HostRecord { Id = Guid.NewGuid(), Name = name, NameKey = HostIdentity.NameKey(name), Created = now, Updated = now };
+                    host = new HostRecord { Id = Guid.NewGuid(), Created = now };
+                    Apply(host, input, now);
+                    // Recorded in the key's audit record ("host created by import"): one record per host keeps bulk imports fast.
                     Hosts.Insert(host);
-                    _audit.Append(new AuditEntry(actor.Name, "host.created", Target(host), AuditEntry.Success, actor.ClientAddress, "by bulk import"));
                 }
                 var result = Escrow(host, entries, KeySource.Imported, actor, created);
-                results[index] = new BulkRecordResult(index, name, true, System.Text.Json.JsonNamingPolicy.CamelCase.ConvertName(result.Outcome.ToString()), null);
+                results[index] = new BulkRecordResult(index, host.Name, true, System.Text.Json.JsonNamingPolicy.CamelCase.ConvertName(result.Outcome.ToString()), null);
             }
         });
         var final = results.Select((r, i) => r ?? new BulkRecordResult(i, null, false, null, "not processed")).ToList();
@@ -265,7 +268,7 @@ internal sealed partial class EscrowService
     private ImportResult Escrow(HostRecord host, IReadOnlyList<RecoveryListEntry> entries, KeySource source, Actor actor, bool hostCreated)
     {
         var now = Now();
-        var versions = Keys.Find(k => k.HostId == host.Id).ToList();
+        var versions = VersionsOf(host.Id).ToList();
         var current = versions.Where(v => v.Status == KeyStatus.Current).ToList();
         var nextVersion = versions.Count == 0 ? 1 : versions.Max(v => v.Version) + 1;
         var matched = new HashSet<string>(StringComparer.Ordinal);
@@ -311,7 +314,7 @@ internal sealed partial class EscrowService
         var outcome = added.Count == 0 && replaced.Count == 0 ? ImportOutcome.Verified
             : current.Count == 0 ? ImportOutcome.Escrowed
             : ImportOutcome.Changed;
-        var detail = string.Join(", ", entries.Select(e => e.RecoveryId.ToString()));
+        var detail = string.Join(", ", entries.Select(e => e.RecoveryId.ToString())) + (hostCreated ? "; host created by import" : "");
         switch (outcome)
         {
             case ImportOutcome.Verified:
@@ -340,7 +343,7 @@ internal sealed partial class EscrowService
                 break;
         }
 
-        var currentNow = Keys.Find(k => k.HostId == host.Id && k.Status == KeyStatus.Current).OrderBy(k => k.Version).Select(KeyVersionView.From).ToList();
+        var currentNow = versions.Concat(added).Where(v => v.Status == KeyStatus.Current).OrderBy(k => k.Version).Select(KeyVersionView.From).ToList();
         return new ImportResult(host.Id, host.Name, outcome, currentNow, hostCreated);
     }
 
@@ -368,6 +371,11 @@ internal sealed partial class EscrowService
         _ => throw ProblemException.BadRequest("invalid-format", "format: expected auto, table, csv, keyvalue or xml."),
     };
 
+    // Query objects, not LINQ lambdas: LiteDB translates a lambda on every call, which costs more than the lookup.
+    private IEnumerable<KeyVersionRecord> VersionsOf(Guid hostId) => Keys.Find(Query.EQ(nameof(KeyVersionRecord.HostId), hostId));
+
+    private sealed record PendingImport(int Index, HostInput Host, IReadOnlyList<RecoveryListEntry> Entries);
+
     private static KeyBinding Binding(KeyVersionRecord v) => new(v.HostId, RecoveryId.Parse(v.RecoveryId), v.Version);
 
     private static string Versions(IEnumerable<KeyVersionRecord> versions) =>
@@ -379,7 +387,7 @@ internal sealed partial class EscrowService
 
     private void EnsureNameFree(HostRecord host)
     {
-        var existing = Hosts.FindOne(h => h.NameKey == host.NameKey);
+        var existing = Hosts.FindOne(Query.EQ(nameof(HostRecord.NameKey), host.NameKey));
         if (existing is not null && existing.Id != host.Id)
             throw ProblemException.Conflict("duplicate-host", $"A host named '{host.Name}' already exists.");
     }

@@ -84,10 +84,11 @@ public sealed class EscrowApiTests : IAsyncLifetime
         {
             records = new object[]
             {
-                new { hostName = "bulk-a", output = good.Output },
+                new { hostName = "bulk-a", output = good.Output, macAddresses = new[] { "00:50:56:01:02:03" }, serial = "SN-A" },
                 new { hostName = "bulk-b", output = "garbage that is not esxcli output" },
                 new { hostName = "bad name!", output = good.Output },
                 new { hostName = "bulk-c", output = EsxcliOutput.NewHostKey().Output },
+                new { hostName = "bulk-d", output = EsxcliOutput.NewHostKey().Output, macAddresses = new[] { "not-a-mac" } },
             },
         };
 
@@ -96,10 +97,13 @@ public sealed class EscrowApiTests : IAsyncLifetime
 
         response.StatusCode.Should().Be(HttpStatusCode.OK);
         body.GetProperty("succeeded").GetInt32().Should().Be(2);
-        body.GetProperty("failed").GetInt32().Should().Be(2);
+        body.GetProperty("failed").GetInt32().Should().Be(3);
         var results = body.GetProperty("results").EnumerateArray().ToList();
         results[1].GetProperty("error").GetString().Should().Contain("line 1");
         results[2].GetProperty("error").GetString().Should().Contain("hostName");
+        results[4].GetProperty("error").GetString().Should().Contain("macAddresses[0]");
+        (await _admin.GetFromJsonAsync<JsonElement>("/api/hosts/find?mac=00-50-56-01-02-03")).EnumerateArray().Should().ContainSingle()
+            .Which.GetProperty("serial").GetString().Should().Be("SN-A");
         (await _admin.GetFromJsonAsync<JsonElement>("/api/hosts/find?name=bulk-b")).GetArrayLength().Should().Be(0);
         (await _admin.GetFromJsonAsync<JsonElement>("/api/hosts/find?name=BULK-A")).GetArrayLength().Should().Be(1);
     }
