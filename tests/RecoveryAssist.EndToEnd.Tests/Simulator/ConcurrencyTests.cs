@@ -12,14 +12,15 @@ public sealed class ConcurrencyTests(SshdFixture sshd)
         var names = Enumerable.Range(0, 50).Select(_ => HostNames.Next("fleet")).ToList();
         var hosts = sshd.AddHosts(names);
 
-        var results = await Task.WhenAll(hosts.Select(host => Task.Run(() =>
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));
+        var results = await Task.WhenAll(hosts.Select(async host =>
         {
-            using var client = host.Connect();
+            using var client = await host.ConnectAsync(timeout.Token);
             var id = sshd.Hosts.Get(host.HostName).Config.RecoveryId;
-            var rotate = SimulatedHostConnection.Run(client, $"esxcli system settings encryption recovery rotate -u {id}");
-            var list = SimulatedHostConnection.Run(client, "esxcli --formatter=csv system settings encryption recovery list");
+            var rotate = await SimulatedHostConnection.RunAsync(client, $"esxcli system settings encryption recovery rotate -u {id}", timeout.Token);
+            var list = await SimulatedHostConnection.RunAsync(client, "esxcli --formatter=csv system settings encryption recovery list", timeout.Token);
             return (host.HostName, rotate.ExitStatus, List: list.Stdout);
-        })));
+        }));
 
         foreach (var (name, rotateExit, list) in results)
         {
@@ -37,8 +38,11 @@ public sealed class ConcurrencyTests(SshdFixture sshd)
         var host = sshd.AddHost(HostNames.Next());
         const int sessions = 12;
 
-        var exits = await Task.WhenAll(Enumerable.Range(0, sessions).Select(i => Task.Run(() =>
-            host.Run($"esxcli system settings kernel set -s execInstalledOnly -v {(i % 2 == 0 ? "TRUE" : "FALSE")}").ExitStatus)));
+        using var client = await host.ConnectAsync();
+
+        // Sessions multiplexed on one connection: each is its own simulator process on the same state file.
+        var exits = await Task.WhenAll(Enumerable.Range(0, sessions).Select(async i =>
+            (await SimulatedHostConnection.RunAsync(client, $"esxcli system settings kernel set -s execInstalledOnly -v {(i % 2 == 0 ? "TRUE" : "FALSE")}")).ExitStatus));
 
         exits.Should().AllBeEquivalentTo(0);
         sshd.Hosts.Get(host.HostName).CommandLog.Should().HaveCount(sessions, "every session's change was recorded under the host's lock");
