@@ -1,6 +1,5 @@
 using System.Security.Cryptography;
 using System.Text;
-using System.Text.Json;
 using System.Text.RegularExpressions;
 using RecoveryAssist.Core.Keys;
 
@@ -141,15 +140,14 @@ public sealed partial class HostStore
         if (!File.Exists(path))
             throw new SimulatedHostNotFoundException(name, Root);
         var bytes = File.ReadAllBytes(path);
-        return JsonSerializer.Deserialize(bytes, StateJsonContext.Default.HostState)
-            ?? throw new InvalidDataException($"State file {path} is empty.");
+        return StateJson.Deserialize(bytes);
     }
 
     private void Write(string name, HostState state)
     {
         var path = StatePath(name);
         var temporary = $"{path}.{Environment.ProcessId}.{Environment.CurrentManagedThreadId}.tmp";
-        var bytes = JsonSerializer.SerializeToUtf8Bytes(state, StateJsonContext.Default.HostState);
+        var bytes = StateJson.Serialize(state);
         using (var stream = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None))
         {
             stream.Write(bytes);
