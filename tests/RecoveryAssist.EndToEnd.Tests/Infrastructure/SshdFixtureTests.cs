@@ -19,7 +19,7 @@ public sealed class PasswordSshdFactAttribute : FactAttribute
 public sealed class SshdFixtureTests(SshdFixture sshd)
 {
     [SshdFact]
-    public void Server_ListensOnLoopbackOnly()
+    public void Config_Written_ListensOnLoopbackOnly()
     {
         var config = File.ReadAllText(Path.Combine(sshd.Directory, "sshd_config"));
 

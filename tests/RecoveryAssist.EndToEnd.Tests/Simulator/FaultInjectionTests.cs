@@ -158,7 +158,7 @@ public sealed class FaultInjectionTests(SshdFixture sshd)
     }
 
     [SshdFact]
-    public void PoweredOffHost_ConnectionDrops()
+    public void Run_PoweredOffHost_ConnectionDrops()
     {
         var host = sshd.AddHost(HostNames.Next());
         sshd.Hosts.PowerOff(host.HostName);
@@ -167,7 +167,7 @@ public sealed class FaultInjectionTests(SshdFixture sshd)
     }
 
     [SshdFact]
-    public void CommandLog_RecordsNormalizedCommandsWithoutGlobalOptions()
+    public void CommandLog_CommandsWithGlobalOptions_RecordsNormalizedCommands()
     {
         var host = sshd.AddHost(HostNames.Next());
         using var client = host.Connect();

@@ -7,7 +7,7 @@ namespace RecoveryAssist.EndToEnd.Tests.Simulator;
 public sealed class HostInformationTests(SshdFixture sshd)
 {
     [SshdFact]
-    public void PlatformGet_PrintsSmbiosIdentityWithUuidBytesInCanonicalOrder()
+    public void PlatformGet_DellIdentity_PrintsUuidBytesInCanonicalOrder()
     {
         var host = sshd.AddHost(HostNames.Next(), configure: s =>
         {
@@ -32,7 +32,7 @@ public sealed class HostInformationTests(SshdFixture sshd)
     }
 
     [SshdFact]
-    public void NicList_PrintsEsxcliTableWithRightAlignedNumbers()
+    public void NicList_LinkUpAndDown_PrintsEsxcliTableWithRightAlignedNumbers()
     {
         var host = sshd.AddHost(HostNames.Next(), configure: s => s.Hardware.Nics =
         [
@@ -66,7 +66,7 @@ public sealed class HostInformationTests(SshdFixture sshd)
     }
 
     [SshdFact]
-    public void CatBootCfg_PrintsInstalledBootConfiguration()
+    public void Cat_BootCfg_PrintsInstalledBootConfiguration()
     {
         var host = sshd.AddHost(HostNames.Next(), configure: s => s.Software.Kernelopt = "autoPartition=FALSE runweasel");
 
@@ -80,7 +80,7 @@ public sealed class HostInformationTests(SshdFixture sshd)
     }
 
     [SshdFact]
-    public void CatOtherFile_FailsLikeBusybox()
+    public void Cat_OtherFile_FailsLikeBusybox()
     {
         var host = sshd.AddHost(HostNames.Next());
 
@@ -93,7 +93,7 @@ public sealed class HostInformationTests(SshdFixture sshd)
     [SshdTheory]
     [InlineData("ls -l /")]
     [InlineData("vim-cmd hostsvc/hostsummary")]
-    public void UnknownCommand_Exits127WithShellMessage(string command)
+    public void Run_UnknownCommand_Exits127WithShellMessage(string command)
     {
         var host = sshd.AddHost(HostNames.Next());
 
@@ -115,7 +115,7 @@ public sealed class HostInformationTests(SshdFixture sshd)
     }
 
     [SshdFact]
-    public void ShellSyntax_IsRefusedNotRun()
+    public void Run_ShellSyntax_IsRefusedNotRun()
     {
         var host = sshd.AddHost(HostNames.Next());
 
@@ -128,7 +128,7 @@ public sealed class HostInformationTests(SshdFixture sshd)
     [SshdTheory]
     [InlineData(true, "Enabled\n")]
     [InlineData(false, "Disabled\n")]
-    public void SecureBootStatus_ReportsFirmwareSetting(bool enabled, string expected)
+    public void SecureBootStatus_FirmwareSetting_IsReported(bool enabled, string expected)
     {
         var host = sshd.AddHost(HostNames.Next(), configure: s => s.Hardware.FirmwareSecureBoot = enabled);
 
@@ -136,7 +136,7 @@ public sealed class HostInformationTests(SshdFixture sshd)
     }
 
     [SshdFact]
-    public void TrustedBootGet_ReportsTpmAndSimulatorOnlyVendor()
+    public void TrustedBootGet_TpmPresent_ReportsTpmAndSimulatorOnlyVendor()
     {
         var host = sshd.AddHost(HostNames.Next(), configure: s => s.Hardware.TpmVendor = "IFX");
 
@@ -144,7 +144,7 @@ public sealed class HostInformationTests(SshdFixture sshd)
     }
 
     [SshdFact]
-    public void UptimeGet_CountsMicrosecondsSinceBoot()
+    public void UptimeGet_BootedAnHourAgo_CountsMicrosecondsSinceBoot()
     {
         var host = sshd.AddHost(HostNames.Next(), configure: s => s.BootTime = DateTimeOffset.UtcNow.AddHours(-1));
 
