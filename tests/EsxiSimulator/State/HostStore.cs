@@ -125,7 +125,10 @@ public sealed partial class HostStore
         return Update(name, s => HostLifecycle.BootWithRecoveryKey(s, keyText, _time.GetUtcNow())).Result;
     }
 
-    /// <summary>Sets firmware (UEFI) Secure Boot; takes effect at the next boot, which this does not cause.</summary>
+    /// <summary>
+    /// Sets what the firmware reports for UEFI Secure Boot, as if the operator changed it and the host came
+    /// back up with it. Policy checks at boot run only at the next <see cref="PowerCycle"/> or <c>reboot</c>.
+    /// </summary>
     public void SetFirmwareSecureBoot(string name, bool enabled) => Update(name, s => s.Hardware.FirmwareSecureBoot = enabled);
 
     internal string HostDirectory(string name) => Path.Combine(Root, name);
