@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Text.Json;
 using RecoveryAssist.EsxiSimulator.Hosting;
 using RecoveryAssist.EsxiSimulator.State;
 
@@ -67,7 +66,7 @@ internal static class Program
                 store.Create(arguments.Name(), int.Parse(arguments.Optional("--seed") ?? "0", CultureInfo.InvariantCulture));
                 return 0;
             case "show":
-                Console.WriteLine(JsonSerializer.Serialize(store.Get(arguments.Name()), StateJsonContext.Default.HostState));
+                Console.WriteLine(StateJson.Display(store.Get(arguments.Name())));
                 return 0;
             case "set-fault":
             {

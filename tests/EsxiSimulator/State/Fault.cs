@@ -1,5 +1,3 @@
-using System.Text.Json.Serialization;
-
 namespace RecoveryAssist.EsxiSimulator.State;
 
 /// <summary>A failure injected into one host's next matching command(s).</summary>
@@ -48,7 +46,6 @@ public sealed class Fault
         || normalizedCommand.StartsWith(Command + " ", StringComparison.Ordinal);
 }
 
-[JsonConverter(typeof(JsonStringEnumConverter<FaultKind>))]
 public enum FaultKind
 {
     /// <summary>The command does nothing, prints the message and exits with the exit code.</summary>

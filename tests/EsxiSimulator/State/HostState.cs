@@ -1,5 +1,3 @@
-using System.Text.Json.Serialization;
-
 namespace RecoveryAssist.EsxiSimulator.State;
 
 /// <summary>
@@ -26,7 +24,6 @@ public sealed class HostState
     /// <summary>Set when something outside <see cref="Config"/> changed and needs saving (e.g. a reseal after recovery).</summary>
     public bool ExtraDirty { get; set; }
 
-    [JsonIgnore]
     public bool IsConfigDirty => ExtraDirty || !Config.SameAs(SavedConfig);
 
     public HostHardware Hardware { get; set; } = new();
@@ -61,7 +58,6 @@ public sealed class HostState
 
     public const int CommandLogLimit = 500;
 
-    [JsonIgnore]
     public bool RebootPending => Config.ExecInstalledOnlyConfigured != ExecInstalledOnlyRuntime;
 }
 
@@ -114,14 +110,12 @@ public sealed class CachedKey
     public string Key { get; set; } = "";
 }
 
-[JsonConverter(typeof(JsonStringEnumConverter<EncryptionMode>))]
 public enum EncryptionMode
 {
     None,
     Tpm,
 }
 
-[JsonConverter(typeof(JsonStringEnumConverter<PowerState>))]
 public enum PowerState
 {
     /// <summary>Up and answering SSH.</summary>
@@ -208,7 +202,6 @@ public sealed class HostBehaviour
     public bool BackupLockFails { get; set; }
 }
 
-[JsonConverter(typeof(JsonStringEnumConverter<RecoveryListLayout>))]
 public enum RecoveryListLayout
 {
     /// <summary>The key on the same line as its Recovery ID.</summary>

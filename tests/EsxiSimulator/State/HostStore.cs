@@ -1,6 +1,5 @@
 using System.Security.Cryptography;
 using System.Text;
-using System.Text.Json;
 using System.Text.RegularExpressions;
 using RecoveryAssist.Core.Keys;
 
@@ -126,7 +125,10 @@ public sealed partial class HostStore
         return Update(name, s => HostLifecycle.BootWithRecoveryKey(s, keyText, _time.GetUtcNow())).Result;
     }
 
-    /// <summary>Sets firmware (UEFI) Secure Boot; takes effect at the next boot, which this does not cause.</summary>
+    /// <summary>
+    /// Sets what the firmware reports for UEFI Secure Boot, as if the operator changed it and the host came
+    /// back up with it. Policy checks at boot run only at the next <see cref="PowerCycle"/> or <c>reboot</c>.
+    /// </summary>
     public void SetFirmwareSecureBoot(string name, bool enabled) => Update(name, s => s.Hardware.FirmwareSecureBoot = enabled);
 
     internal string HostDirectory(string name) => Path.Combine(Root, name);
@@ -141,15 +143,14 @@ public sealed partial class HostStore
         if (!File.Exists(path))
             throw new SimulatedHostNotFoundException(name, Root);
         var bytes = File.ReadAllBytes(path);
-        return JsonSerializer.Deserialize(bytes, StateJsonContext.Default.HostState)
-            ?? throw new InvalidDataException($"State file {path} is empty.");
+        return StateJson.Deserialize(bytes);
     }
 
     private void Write(string name, HostState state)
     {
         var path = StatePath(name);
         var temporary = $"{path}.{Environment.ProcessId}.{Environment.CurrentManagedThreadId}.tmp";
-        var bytes = JsonSerializer.SerializeToUtf8Bytes(state, StateJsonContext.Default.HostState);
+        var bytes = StateJson.Serialize(state);
         using (var stream = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None))
         {
             stream.Write(bytes);

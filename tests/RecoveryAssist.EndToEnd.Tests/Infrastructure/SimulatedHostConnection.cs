@@ -56,6 +56,32 @@ public sealed class SimulatedHostConnection
         return client;
     }
 
+    /// <summary>Connects without blocking a thread (use this for many hosts at once: the sync path starves the thread pool).</summary>
+    public async Task<SshClient> ConnectAsync(CancellationToken cancellationToken = default)
+    {
+        var client = new SshClient(ToConnectionInfo());
+        var expected = _server.HostKeyFingerprintSha256;
+        client.HostKeyReceived += (_, e) => e.CanTrust = e.FingerPrintSHA256 == expected;
+        try
+        {
+            await client.ConnectAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            client.Dispose();
+            throw;
+        }
+        return client;
+    }
+
+    public static async Task<CommandOutcome> RunAsync(SshClient client, string command, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(client);
+        using var ssh = client.CreateCommand(command);
+        await ssh.ExecuteAsync(cancellationToken).ConfigureAwait(false);
+        return new CommandOutcome(ssh.Result, ssh.Error, ssh.ExitStatus, ssh.ExitSignal);
+    }
+
     /// <summary>Connects, runs one command, disconnects.</summary>
     public CommandOutcome Run(string command, TimeSpan? commandTimeout = null)
     {

@@ -284,6 +284,9 @@ public sealed class SshdFixture : IDisposable
             AllowStreamLocalForwarding no
             PermitTunnel no
             LogLevel VERBOSE
+            # bash (root's shell) sources ~/.bashrc for commands run by sshd when SHLVL < 1; the
+            # simulator must not depend on, or pay for, the account's dotfiles.
+            SetEnv SHLVL=1
 
             """);
         foreach (var account in _passwordAccounts)

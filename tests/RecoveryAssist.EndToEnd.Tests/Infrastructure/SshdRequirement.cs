@@ -6,7 +6,9 @@ namespace RecoveryAssist.EndToEnd.Tests.Infrastructure;
 /// </summary>
 public static class SshdRequirement
 {
-    public const string SshdPath = "/usr/sbin/sshd";
+    /// <summary>/usr/sbin/sshd, or $RA_TEST_SSHD (e.g. to check how the suite behaves without sshd).</summary>
+    public static string SshdPath { get; } =
+        Environment.GetEnvironmentVariable("RA_TEST_SSHD") is { Length: > 0 } overridden ? overridden : "/usr/sbin/sshd";
 
     private static readonly Lazy<string?> SshKeygen = new(() => FindOnPath("ssh-keygen"));
 
