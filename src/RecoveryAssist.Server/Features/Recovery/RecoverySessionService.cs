@@ -187,6 +187,7 @@ internal sealed partial class RecoverySessionService
         {
             host = Hosts.FindById(s.HostId) ?? throw new SessionRefusedException(new SessionRefusal(RefusalKind.NotFound, "not-found", "The session's host no longer exists."));
             EnsureSameHost(s, host, confirmHost);
+            _machine.EnsureKeyReadable(s);
             EnsureKeyVersionCurrent(s);
             _machine.Reveal(s, by, form);
         });
