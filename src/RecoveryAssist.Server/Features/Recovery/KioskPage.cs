@@ -28,7 +28,7 @@ internal static class KioskPage
         var key = revealed.Key;
         var id = session.Id.ToString();
         var expires = new DateTimeOffset(DateTime.SpecifyKind(session.Expires, DateTimeKind.Utc));
-        var secondsLeft = Math.Max(0, (int)(expires - now).TotalSeconds);
+        var secondsLeft = Math.Max(0, (int)Math.Ceiling((expires - now).TotalSeconds));
         var blankAfter = Math.Min(blankAfterSeconds, secondsLeft);
         var single = QrPayload.Single(key, options);
         var split = QrPayload.Split(key, options);
