@@ -7,6 +7,7 @@ cd "$(dirname "$0")/.."
 packages=(
   curl tftp-hpa busybox-static atftp
   openssh-server openssh-client
+  zbar-tools
 )
 
 missing=()

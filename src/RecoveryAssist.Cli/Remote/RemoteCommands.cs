@@ -13,6 +13,8 @@ internal static class RemoteCommands
         yield return Host(console);
         yield return Import(console);
         yield return Coverage(console);
+        yield return SessionCommands.Recover(console);
+        yield return SessionCommands.Session(console);
     }
 
     private static Command Login(CliConsole console)
@@ -134,16 +136,16 @@ internal static class RemoteCommands
         return command;
     }
 
-    private static async Task<JsonElement> FindHostAsync(ApiClient client, string name)
+    internal static async Task<JsonElement> FindHostAsync(ApiClient client, string name)
     {
         var found = await client.GetAsync("/api/hosts/find?name=" + Uri.EscapeDataString(name)).ConfigureAwait(false);
         return found.GetArrayLength() == 1 ? found[0] : throw new ApiException(ExitCodes.Failure, $"no host named '{name}'");
     }
 
-    private static void Print<T>(CliConsole console, T value) =>
+    internal static void Print<T>(CliConsole console, T value) =>
         console.Output.WriteLine(JsonSerializer.Serialize(value, CliJson.Options));
 
-    private static async Task<int> Run(CliConsole console, Func<Task> action)
+    internal static async Task<int> Run(CliConsole console, Func<Task> action)
     {
         try
         {

@@ -7,6 +7,7 @@ using RecoveryAssist.Server.Features.Audit;
 using RecoveryAssist.Server.Features.Auth;
 using RecoveryAssist.Server.Features.Escrow;
 using RecoveryAssist.Server.Features.Health;
+using RecoveryAssist.Server.Features.Recovery;
 using RecoveryAssist.Server.Features.Secrets;
 using RecoveryAssist.Server.Storage;
 
@@ -66,6 +67,7 @@ internal static class AppHost
         builder.Services.AddSingleton<KeySealer>();
         builder.Services.AddSingleton(sp => store.CreateAuditLog(sp.GetRequiredService<TimeProvider>()));
         builder.Services.AddSingleton<EscrowService>();
+        builder.Services.AddRecovery(builder.Configuration);
         builder.Services.AddRecoveryAssistAuth();
         // Sign-in cookies are protected by keys kept with the data, not in the service account's profile.
         builder.Services.AddDataProtection()
@@ -106,6 +108,7 @@ internal static class AppHost
         app.MapAuthEndpoints();
         app.MapEscrowEndpoints();
         app.MapAuditEndpoints();
+        app.MapRecoveryEndpoints();
         return app;
     }
 

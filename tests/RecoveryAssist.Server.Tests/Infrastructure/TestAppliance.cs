@@ -35,7 +35,11 @@ internal sealed class TestAppliance : IAsyncDisposable
 
     internal IServiceProvider Services => _app.Services;
 
-    public static async Task<TestAppliance> StartAsync(string? dataDirectory = null, params string[] settings)
+    public static Task<TestAppliance> StartAsync(string? dataDirectory = null, params string[] settings) =>
+        StartAsync(null, dataDirectory, settings);
+
+    /// <summary>Starts the appliance with its clock replaced (e.g. a FakeTimeProvider, to expire sessions without waiting).</summary>
+    public static async Task<TestAppliance> StartAsync(TimeProvider? time, string? dataDirectory, params string[] settings)
     {
         dataDirectory ??= Path.Combine(Path.GetTempPath(), "ra-test-" + Guid.NewGuid().ToString("N"));
         var console = new StringWriter();
@@ -46,7 +50,7 @@ internal sealed class TestAppliance : IAsyncDisposable
             "--Logging:LogLevel:Default=Warning",
             .. settings,
         ];
-        var app = AppHost.Build(args, console: console);
+        var app = AppHost.Build(args, time is null ? null : builder => builder.Services.AddSingleton(time), console);
         await app.StartAsync();
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         return new TestAppliance(app, dataDirectory, new Uri(address), console);

@@ -18,6 +18,10 @@ internal enum Permission
     ReportsRead,
     AuditRead,
     UsersManage,
+    SessionsRead,
+    SessionsOpen,
+    SessionsApprove,
+    KeysReveal,
 }
 
 internal static class Permissions
@@ -28,11 +32,13 @@ internal static class Permissions
 
     private static readonly Dictionary<Role, Permission[]> Granted = new()
     {
-        [Role.Admin] = Enum.GetValues<Permission>(),
-        [Role.Technician] = [Permission.HostsRead, Permission.HostsWrite],
-        [Role.Operator] = [Permission.HostsRead],
-        [Role.Automation] = [Permission.HostsRead, Permission.HostsWrite, Permission.KeysImport, Permission.ReportsRead],
-        [Role.Auditor] = [Permission.HostsRead, Permission.ReportsRead, Permission.AuditRead],
+        // Revealing a key is for the people at the machine (technician, console operator), not for
+        // the administrators who manage users and approve: an admin who must see a key uses a technician account.
+        [Role.Admin] = Enum.GetValues<Permission>().Where(p => p != Permission.KeysReveal).ToArray(),
+        [Role.Technician] = [Permission.HostsRead, Permission.HostsWrite, Permission.SessionsRead, Permission.SessionsOpen, Permission.SessionsApprove, Permission.KeysReveal],
+        [Role.Operator] = [Permission.HostsRead, Permission.SessionsRead, Permission.KeysReveal],
+        [Role.Automation] = [Permission.HostsRead, Permission.HostsWrite, Permission.KeysImport, Permission.ReportsRead, Permission.SessionsRead],
+        [Role.Auditor] = [Permission.HostsRead, Permission.ReportsRead, Permission.AuditRead, Permission.SessionsRead],
     };
 
     public static IReadOnlyList<Permission> Of(Role role) => Granted[role];
@@ -46,6 +52,10 @@ internal static class Permissions
         Permission.ReportsRead => "reports:read",
         Permission.AuditRead => "audit:read",
         Permission.UsersManage => "users:manage",
+        Permission.SessionsRead => "sessions:read",
+        Permission.SessionsOpen => "sessions:open",
+        Permission.SessionsApprove => "sessions:approve",
+        Permission.KeysReveal => "keys:reveal",
         _ => throw new ArgumentOutOfRangeException(nameof(permission)),
     };
 

@@ -46,6 +46,18 @@ public sealed class RoleMatrixTests : IAsyncLifetime
         ["GET /api/reports/export"] = "admin automation auditor",
         ["GET /api/audit/"] = "admin auditor",
         ["GET /api/audit/verify"] = "admin auditor",
+        ["GET /api/sessions/"] = SignedIn,
+        ["POST /api/sessions/"] = "admin technician",
+        ["GET /api/sessions/{id:guid}"] = SignedIn,
+        ["POST /api/sessions/{id:guid}/approve"] = "admin technician",
+        ["POST /api/sessions/{id:guid}/reveal"] = "technician operator",
+        ["POST /api/sessions/{id:guid}/qr"] = "technician operator",
+        ["POST /api/sessions/{id:guid}/check"] = "technician operator",
+        ["POST /api/sessions/{id:guid}/host-up"] = "admin technician",
+        ["POST /api/sessions/{id:guid}/close"] = "admin technician",
+        ["POST /api/sessions/{id:guid}/cancel"] = "admin technician",
+        ["GET /console/sessions/{id:guid}"] = "technician operator",
+        ["GET /console/sessions/{id:guid}/blanked"] = SignedIn,
     };
 
     private TestAppliance _appliance = null!;

@@ -1,0 +1,105 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.DependencyInjection;
+using RecoveryAssist.Core.Keys;
+using RecoveryAssist.Server.Features.Auth;
+using RecoveryAssist.Server.Hosting;
+
+namespace RecoveryAssist.EndToEnd.Tests.Recovery;
+
+/// <summary>
+/// The "done when", as a technician would do it against a running appliance: open a session,
+/// have a second user approve it, fetch the QR code, and let zbarimg read back exactly
+/// <c>" encryptionRecoveryKey=&lt;the escrowed key&gt;"</c>; then the audit log verifies.
+/// </summary>
+public sealed class ConsoleRecoveryTests : IAsyncLifetime
+{
+    private const string Password = "correct horse battery staple";
+
+    private WebApplication _app = null!;
+    private Uri _address = null!;
+    private readonly string _data = Path.Combine(Path.GetTempPath(), "ra-e2e-" + Guid.NewGuid().ToString("N"));
+
+    public async Task InitializeAsync()
+    {
+        _app = AppHost.Build(["--urls", "http://127.0.0.1:0", $"--{AppOptions.Section}:DataDirectory={_data}", "--Logging:LogLevel:Default=Warning"], console: new StringWriter());
+        await _app.StartAsync();
+        _address = new Uri(_app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
+        var users = _app.Services.GetRequiredService<UserService>();
+        foreach (var (name, role) in new[] { ("admin-e2e", Role.Admin), ("tech-a", Role.Technician), ("tech-b", Role.Technician), ("auditor-e2e", Role.Auditor) })
+            users.Create(name, role, Password, RecoveryAssist.Server.Features.Escrow.Actor.System);
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+        try
+        {
+            Directory.Delete(_data, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+    }
+
+    private async Task<HttpClient> SignInAsync(string user)
+    {
+        var client = new HttpClient(new HttpClientHandler { CookieContainer = new CookieContainer() }) { BaseAddress = _address };
+        (await client.PostAsJsonAsync("/api/auth/signin", new { userName = user, password = Password })).EnsureSuccessStatusCode();
+        return client;
+    }
+
+    [ZbarFact]
+    public async Task Recovery_ConsolePathWithSecondApprover_ZbarimgReadsExactlyTheTextToType()
+    {
+        var zbarimg = ZbarRequirement.EnsureAvailable();
+        using var admin = await SignInAsync("admin-e2e");
+        using var techA = await SignInAsync("tech-a");
+        using var techB = await SignInAsync("tech-b");
+        using var auditor = await SignInAsync("auditor-e2e");
+        var created = await admin.PostAsJsonAsync("/api/hosts", new { name = "esx-e2e.lab", serial = "E2E-1" });
+        var hostId = (await created.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString();
+        var recoveryId = new RecoveryId(Guid.NewGuid());
+        var key = RecoveryKey.Generate();
+        var output = $"Recovery ID                             Key\n--------------------------------------  ---\n{recoveryId}  {key.Reveal()}\n";
+        (await admin.PostAsJsonAsync($"/api/hosts/{hostId}/import", new { output })).EnsureSuccessStatusCode();
+
+        var opened = await techA.PostAsJsonAsync("/api/sessions", new { host = "esx-e2e.lab", reason = "motherboard-replaced", ticket = "CHG-1001" });
+        var id = (await opened.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString();
+        (await techB.PostAsync($"/api/sessions/{id}/approve", null)).EnsureSuccessStatusCode();
+        using var qr = await techA.PostAsJsonAsync($"/api/sessions/{id}/qr", new { format = "png" });
+        qr.EnsureSuccessStatusCode();
+        var png = Path.Combine(_data, "qr.png");
+        await File.WriteAllBytesAsync(png, await qr.Content.ReadAsByteArrayAsync());
+
+        var decoded = await RunAsync(zbarimg, "--raw", "-q", png);
+
+        // zbarimg --raw ends each symbol with a newline of its own.
+        decoded.Should().EndWith("\n");
+        Encoding.Latin1.GetBytes(decoded[..^1]).Should().Equal(Encoding.ASCII.GetBytes(" encryptionRecoveryKey=" + key.Reveal()));
+        var audit = await auditor.GetFromJsonAsync<JsonElement>($"/api/audit/?target=session:{id}");
+        audit.EnumerateArray().Select(r => r.GetProperty("action").GetString()).Should().Equal("session.opened", "session.approved", "session.revealed");
+        var verify = await auditor.GetFromJsonAsync<JsonElement>("/api/audit/verify");
+        verify.GetProperty("intact").GetBoolean().Should().BeTrue();
+    }
+
+    private static async Task<string> RunAsync(string program, params string[] args)
+    {
+        var start = new ProcessStartInfo(program) { RedirectStandardOutput = true, RedirectStandardError = true, StandardOutputEncoding = Encoding.Latin1 };
+        foreach (var arg in args)
+            start.ArgumentList.Add(arg);
+        using var process = Process.Start(start)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(30));
+        process.ExitCode.Should().Be(0, await stderr);
+        return await stdout;
+    }
+}
