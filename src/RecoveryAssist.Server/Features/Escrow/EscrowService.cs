@@ -269,7 +269,9 @@ internal sealed partial class EscrowService
     {
         var now = Now();
         var versions = VersionsOf(host.Id).ToList();
-        var current = versions.Where(v => v.Status == KeyStatus.Current).ToList();
+        // A key revealed for a recovery (Used) still protects the host until a newer version replaces it.
+        var newestCurrent = versions.Where(v => v.Status == KeyStatus.Current).Select(v => v.Version).DefaultIfEmpty(0).Max();
+        var current = versions.Where(v => v.Status == KeyStatus.Current || (v.Status == KeyStatus.Used && v.Version > newestCurrent)).ToList();
         var nextVersion = versions.Count == 0 ? 1 : versions.Max(v => v.Version) + 1;
         var matched = new HashSet<string>(StringComparer.Ordinal);
         var added = new List<KeyVersionRecord>();
@@ -304,7 +306,7 @@ internal sealed partial class EscrowService
         }
 
         var replaced = current.Where(v => !matched.Contains(v.Id)).ToList();
-        foreach (var old in replaced)
+        foreach (var old in replaced.Where(v => v.Status == KeyStatus.Current))
         {
             old.Status = KeyStatus.Superseded;
             old.StatusChanged = now;

@@ -30,6 +30,25 @@ public sealed class SessionApiTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Import_AfterHostUp_UsedKeyVerifiedThenRotatedKeyBecomesCurrent()
+    {
+        var (hostId, key, recoveryId) = await _f.HostWithKeyAsync("used.lab");
+        var id = await _f.ApprovedAsync("used.lab");
+        (await RecoveryFixture.PostAsync(_f.Operator, $"/api/sessions/{id}/reveal")).Status.Should().Be(HttpStatusCode.OK);
+        (await RecoveryFixture.PostAsync(_f.TechOne, $"/api/sessions/{id}/host-up")).Status.Should().Be(HttpStatusCode.OK);
+
+        var again = await _f.Admin.PostAsJsonAsync($"/api/hosts/{hostId}/import", new { output = EsxcliOutput.RecoveryList(recoveryId, key) });
+        var afterAgain = await _f.Admin.GetFromJsonAsync<JsonElement>($"/api/hosts/{hostId}/keys");
+        var rotated = await _f.Admin.PostAsJsonAsync($"/api/hosts/{hostId}/import", new { output = EsxcliOutput.RecoveryList(recoveryId, RecoveryKey.Generate()) });
+        var afterRotation = await _f.Admin.GetFromJsonAsync<JsonElement>($"/api/hosts/{hostId}/keys");
+
+        (await again.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("outcome").GetString().Should().Be("verified", "the used key still protects the host until it is rotated");
+        afterAgain.EnumerateArray().Select(k => k.GetProperty("status").GetString()).Should().Equal("used");
+        (await rotated.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("outcome").GetString().Should().Be("changed");
+        afterRotation.EnumerateArray().Select(k => k.GetProperty("status").GetString()).Should().Equal("used", "current");
+    }
+
+    [Fact]
     public async Task Workflow_OpenApproveRevealHostUpClose_EveryStepAuditedAndChainVerifies()
     {
         var (hostId, key, recoveryId) = await _f.HostWithKeyAsync("esx01.lab", kernelOpt: "runweasel cdromBoot", serial: "ABC123");
