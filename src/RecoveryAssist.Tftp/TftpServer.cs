@@ -159,7 +159,16 @@ public sealed class TftpServer : IHostedService, IAsyncDisposable
                 continue;
             }
 
-            OnListenPacket(listener, buffer.AsSpan(0, length), from);
+            try
+            {
+                OnListenPacket(listener, buffer.AsSpan(0, length), from);
+            }
+#pragma warning disable CA1031 // A packet that trips a bug must not stop the listener.
+            catch (Exception exception)
+#pragma warning restore CA1031
+            {
+                TftpLog.RequestFailed(_logger, exception);
+            }
         }
     }
 
