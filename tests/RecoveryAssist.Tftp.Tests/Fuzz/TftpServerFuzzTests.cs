@@ -10,7 +10,8 @@ namespace RecoveryAssist.Tftp.Tests.Fuzz;
 /// <summary>Throws thousands of random, truncated and malformed packets at the listen port and
 /// at live transfer ports, then checks that a good client still gets a correct file, that no
 /// transfer is left open and that memory stays bounded. The seed is fixed so a failure
-/// replays.</summary>
+/// replays. It runs alone: memory is measured for the whole process.</summary>
+[Collection(FuzzCollection.Name)]
 public sealed class TftpServerFuzzTests
 {
     private const int PacketsPerPhase = 6000;
@@ -159,4 +160,10 @@ public sealed class TftpServerFuzzTests
         _random.NextBytes(bytes);
         return bytes;
     }
+}
+
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class FuzzCollection
+{
+    public const string Name = "TFTP fuzz (alone)";
 }
