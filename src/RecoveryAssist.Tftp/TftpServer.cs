@@ -58,7 +58,7 @@ public sealed class TftpServer : IHostedService, IAsyncDisposable
         _logger = logger ?? NullLogger<TftpServer>.Instance;
         _time = timeProvider ?? TimeProvider.System;
         _metrics = new TftpMetrics(meterFactory);
-        _limits = new NegotiationLimits(_options.MaxBlockSize, _options.MaxWindowSize, _options.Timeout);
+        _limits = new NegotiationLimits(_options.MaxBlockSize, _options.MaxWindowSize, _options.MaxWindowBytes, _options.Timeout);
     }
 
     /// <summary>The bound listen endpoint once started (useful with <c>Port = 0</c>).</summary>
@@ -159,7 +159,16 @@ public sealed class TftpServer : IHostedService, IAsyncDisposable
                 continue;
             }
 
-            OnListenPacket(listener, buffer.AsSpan(0, length), from);
+            try
+            {
+                OnListenPacket(listener, buffer.AsSpan(0, length), from);
+            }
+#pragma warning disable CA1031 // A packet that trips a bug must not stop the listener.
+            catch (Exception exception)
+#pragma warning restore CA1031
+            {
+                TftpLog.RequestFailed(_logger, exception);
+            }
         }
     }
 
@@ -272,7 +281,6 @@ public sealed class TftpServer : IHostedService, IAsyncDisposable
                 socket,
                 client,
                 sink => new ReadTransfer(file, negotiated, _options.MaxRetries, _time, sink),
-                _options.PacingBurstBytes,
                 () => _stopRequested,
                 _metrics.ErrorSent);
             using ReadTransfer transfer = runner.Transfer;

@@ -15,6 +15,11 @@ public sealed class TftpServerOptions
     /// <summary>Enough for RFC 7440 to fill a fast link; larger windows only add loss.</summary>
     public const int DefaultMaxWindowSize = 64;
 
+    /// <summary>Bytes one RFC 7440 window may hold; larger windows are negotiated down.
+    /// A client's receive buffer (212992 bytes by default on Linux, with kernel overhead per
+    /// datagram) overflows on bigger bursts, and every overflow costs a full timeout.</summary>
+    public const int DefaultMaxWindowBytes = 96 * 1024;
+
     /// <summary>Time before an unacknowledged packet or window is sent again (tftpd-hpa uses 1 s).</summary>
     public static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(1);
 
@@ -31,10 +36,6 @@ public sealed class TftpServerOptions
     /// overruns our receive buffer or our send queue. Linux caps this at net.core.[rw]mem_max.</summary>
     public const int DefaultSocketBufferSize = 4 * 1024 * 1024;
 
-    /// <summary>Bytes sent back-to-back before the sender yields the CPU, so that a client
-    /// on the same machine can drain its receive buffer inside a large window.</summary>
-    public const int DefaultPacingBurstBytes = 64 * 1024;
-
     /// <summary>Address to listen on. Default: all IPv4 addresses.</summary>
     public string ListenAddress { get; set; } = IPAddress.Any.ToString();
 
@@ -46,6 +47,10 @@ public sealed class TftpServerOptions
 
     /// <summary>Upper bound of the windowsize option, 1..65535. Default <see cref="DefaultMaxWindowSize"/>.</summary>
     public int MaxWindowSize { get; set; } = DefaultMaxWindowSize;
+
+    /// <summary>Upper bound of windowsize x blksize, 512..64 MiB: the negotiated window is
+    /// lowered to fit (at least one block). Default <see cref="DefaultMaxWindowBytes"/>.</summary>
+    public int MaxWindowBytes { get; set; } = DefaultMaxWindowBytes;
 
     /// <summary>Retransmission timeout when the client sends no timeout option,
     /// 10 ms..255 s. Default <see cref="DefaultTimeout"/>.</summary>
@@ -66,8 +71,4 @@ public sealed class TftpServerOptions
 
     /// <summary>SO_SNDBUF and SO_RCVBUF of every socket, 64 KiB..64 MiB. Default <see cref="DefaultSocketBufferSize"/>.</summary>
     public int SocketBufferSize { get; set; } = DefaultSocketBufferSize;
-
-    /// <summary>Bytes sent back-to-back inside a window before yielding, 0 (never yield)..16 MiB.
-    /// Default <see cref="DefaultPacingBurstBytes"/>.</summary>
-    public int PacingBurstBytes { get; set; } = DefaultPacingBurstBytes;
 }

@@ -18,11 +18,11 @@ public sealed class TftpServerOptionsValidator : IValidateOptions<TftpServerOpti
         Range(failures, nameof(options.Port), options.Port, 0, 65535);
         Range(failures, nameof(options.MaxBlockSize), options.MaxBlockSize, 512, 65464);
         Range(failures, nameof(options.MaxWindowSize), options.MaxWindowSize, 1, 65535);
+        Range(failures, nameof(options.MaxWindowBytes), options.MaxWindowBytes, 512, 64 * 1024 * 1024);
         Range(failures, nameof(options.MaxRetries), options.MaxRetries, 0, 100);
         Range(failures, nameof(options.MaxConcurrentTransfers), options.MaxConcurrentTransfers, 1, 10000);
         Range(failures, nameof(options.MaxFileNameLength), options.MaxFileNameLength, 1, 1024);
         Range(failures, nameof(options.SocketBufferSize), options.SocketBufferSize, 64 * 1024, 64 * 1024 * 1024);
-        Range(failures, nameof(options.PacingBurstBytes), options.PacingBurstBytes, 0, 16 * 1024 * 1024);
         if (options.Timeout < TimeSpan.FromMilliseconds(10) || options.Timeout > TimeSpan.FromSeconds(255))
         {
             failures.Add($"Tftp:Timeout {options.Timeout} must be between 10 ms and 255 s.");

@@ -17,12 +17,12 @@ public sealed class TftpServerOptionsValidatorTests
             Port = 70000,
             MaxBlockSize = 100,
             MaxWindowSize = 0,
+            MaxWindowBytes = 1,
             Timeout = TimeSpan.FromMilliseconds(1),
             MaxRetries = -1,
             MaxConcurrentTransfers = 0,
             MaxFileNameLength = 0,
             SocketBufferSize = 10,
-            PacingBurstBytes = -1,
         };
 
         var result = new TftpServerOptionsValidator().Validate(null, options);

@@ -25,4 +25,7 @@ internal static partial class TftpLog
 
     [LoggerMessage(EventId = 5005, Level = LogLevel.Error, Message = "TFTP transfer to {Client} of {File} failed")]
     public static partial void TransferFailed(ILogger logger, IPEndPoint client, string file, Exception exception);
+
+    [LoggerMessage(EventId = 5006, Level = LogLevel.Error, Message = "TFTP request handling failed; the listener goes on")]
+    public static partial void RequestFailed(ILogger logger, Exception exception);
 }

@@ -18,24 +18,20 @@ internal sealed class UdpTransferRunner : ITftpPacketSink
     private readonly Socket _socket;
     private readonly SocketAddress _peer;
     private readonly ReadTransfer _transfer;
-    private readonly int _pacingBurstBytes;
     private readonly Func<bool> _stopping;
     private readonly Action<TftpErrorCode> _errorSent;
     private readonly TaskCompletionSource _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private int _burstBytes;
 
     public UdpTransferRunner(
         Socket socket,
         SocketAddress peer,
         Func<ITftpPacketSink, ReadTransfer> createTransfer,
-        int pacingBurstBytes,
         Func<bool> stopping,
         Action<TftpErrorCode> errorSent)
     {
         _socket = socket;
         _peer = peer;
         _transfer = createTransfer(this);
-        _pacingBurstBytes = pacingBurstBytes;
         _stopping = stopping;
         _errorSent = errorSent;
 
@@ -67,18 +63,6 @@ internal sealed class UdpTransferRunner : ITftpPacketSink
         catch (SocketException)
         {
             // A full send queue or an unreachable client: the retransmission timer covers it.
-        }
-
-        if (_pacingBurstBytes > 0)
-        {
-            _burstBytes += packet.Length;
-            if (_burstBytes >= _pacingBurstBytes)
-            {
-                // Let a client on the same host drain its receive buffer before the window
-                // goes on; on a network the NIC queue does this pacing for us.
-                _burstBytes = 0;
-                Thread.Yield();
-            }
         }
     }
 
@@ -123,7 +107,6 @@ internal sealed class UdpTransferRunner : ITftpPacketSink
                 continue;
             }
 
-            _burstBytes = 0;
             if (from.Equals(_peer))
             {
                 _transfer.OnPacket(receive.AsSpan(0, length));

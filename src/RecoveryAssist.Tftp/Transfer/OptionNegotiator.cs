@@ -4,14 +4,15 @@ using RecoveryAssist.Tftp.Protocol;
 namespace RecoveryAssist.Tftp.Transfer;
 
 /// <summary>Server limits that bound what a client may negotiate.</summary>
-internal sealed record NegotiationLimits(int MaxBlockSize, int MaxWindowSize, TimeSpan DefaultTimeout);
+internal sealed record NegotiationLimits(int MaxBlockSize, int MaxWindowSize, int MaxWindowBytes, TimeSpan DefaultTimeout);
 
 /// <summary>RFC 2347 option negotiation for a read request. Pure.
 /// Rules: option names are case-insensitive and the first occurrence wins; unknown options
 /// and values that are not decimal numbers are ignored (left out of the OACK);
 /// blksize below 8 is ignored, above the limit it is lowered (RFC 2348);
 /// timeout outside 1..255 seconds is ignored (RFC 2349); tsize is answered with the real
-/// size (RFC 2349), except for an empty file; windowsize outside 1..65535 is ignored, above the limit lowered (RFC 7440).</summary>
+/// size (RFC 2349), except for an empty file; windowsize outside 1..65535 is ignored, above the limit
+/// (in blocks, or in bytes of one window) lowered (RFC 7440).</summary>
 internal static class OptionNegotiator
 {
     public const string BlockSizeOption = "blksize";
@@ -31,6 +32,7 @@ internal static class OptionNegotiator
     {
         int blockSize = NegotiatedOptions.DefaultBlockSize;
         int windowSize = 1;
+        int windowIndex = -1;
         TimeSpan timeout = limits.DefaultTimeout;
         var acknowledged = new List<KeyValuePair<string, string>>();
         var seen = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
@@ -60,11 +62,21 @@ internal static class OptionNegotiator
                     break;
                 case WindowSizeOption when value is >= 1 and <= MaxWindowSizeValue:
                     windowSize = (int)Math.Min(value, limits.MaxWindowSize);
+                    windowIndex = acknowledged.Count;
                     acknowledged.Add(Pair(name, windowSize));
                     break;
                 default:
                     break;
             }
+        }
+
+        // The window is bounded in bytes too, which depends on the block size agreed above
+        // (blksize may come after windowsize in the request).
+        int byBytes = Math.Max(1, limits.MaxWindowBytes / blockSize);
+        if (windowIndex >= 0 && windowSize > byBytes)
+        {
+            windowSize = byBytes;
+            acknowledged[windowIndex] = Pair(WindowSizeOption, windowSize);
         }
 
         return new NegotiatedOptions(blockSize, windowSize, timeout, acknowledged.Count == 0 ? null : acknowledged);

@@ -4,7 +4,7 @@ namespace RecoveryAssist.Tftp.Tests.Transfer;
 
 public sealed class OptionNegotiatorTests
 {
-    private static readonly NegotiationLimits Limits = new(MaxBlockSize: 8192, MaxWindowSize: 32, DefaultTimeout: TimeSpan.FromSeconds(2));
+    private static readonly NegotiationLimits Limits = new(MaxBlockSize: 8192, MaxWindowSize: 32, MaxWindowBytes: 65536, DefaultTimeout: TimeSpan.FromSeconds(2));
 
     private static NegotiatedOptions Negotiate(string options, long length = 1000)
     {
@@ -62,6 +62,30 @@ public sealed class OptionNegotiatorTests
 
         result.Describe().Should().Be(oack);
         result.WindowSize.Should().Be(windowSize);
+    }
+
+    [Theory]
+    [InlineData("windowsize 16 blksize 8192", "windowsize=8 blksize=8192", 8)]
+    [InlineData("blksize 4096 windowsize 32", "blksize=4096 windowsize=16", 16)]
+    [InlineData("blksize 65464 windowsize 2", "blksize=8192 windowsize=2", 2)]
+    [InlineData("windowsize 32", "windowsize=32", 32)]
+    public void Negotiate_WindowSize_CappedByWindowBytes(string options, string oack, int windowSize)
+    {
+        NegotiatedOptions result = Negotiate(options);
+
+        result.Describe().Should().Be(oack);
+        result.WindowSize.Should().Be(windowSize);
+    }
+
+    [Fact]
+    public void Negotiate_BlockLargerThanWindowBytes_WindowOfOne()
+    {
+        var limits = Limits with { MaxBlockSize = 65464, MaxWindowBytes = 1024 };
+
+        NegotiatedOptions result = OptionNegotiator.Negotiate([new("blksize", "65464"), new("windowsize", "4")], 10, limits);
+
+        result.WindowSize.Should().Be(1);
+        result.Describe().Should().Be("blksize=65464 windowsize=1");
     }
 
     [Theory]
