@@ -68,39 +68,33 @@ try
     });
     Console.WriteLine($"enrolled {hostCount} hosts with SSH access ({setup.Elapsed.TotalSeconds:F1} s)");
 
-    var total = Stopwatch.StartNew();
-    var started = await (await http.PostAsync("/api/collect", null)).Content.ReadFromJsonAsync<JsonElement>();
-    if (started.GetArrayLength() != hostCount)
-        throw new InvalidOperationException($"collect started {started.GetArrayLength()} jobs, expected {hostCount}");
-    JsonElement jobs;
-    while (true)
-    {
-        jobs = await http.GetFromJsonAsync<JsonElement>($"/api/jobs/?take={hostCount}");
-        if (jobs.EnumerateArray().All(j => j.GetProperty("state").GetString() is "succeeded" or "failed" or "cancelled"))
-            break;
-        if (total.Elapsed > TimeSpan.FromMinutes(15))
-            throw new TimeoutException("collection did not finish within 15 minutes");
-        await Task.Delay(200);
-    }
-    var elapsed = total.Elapsed;
+    var first = await CollectAllAsync(http, hostCount);
+    var peakAfterFirst = PeakMemoryMb(server.Id);
+    // The same collection again: keys and policy are read, the facts are fresh (FactsRefreshHours) and skipped.
+    var second = await CollectAllAsync(http, hostCount);
     var peakMb = PeakMemoryMb(server.Id);
-    var all = jobs.EnumerateArray().ToList();
-    var failed = all.Where(j => j.GetProperty("state").GetString() != "succeeded").ToList();
-    var perHost = all.Where(j => j.GetProperty("started").ValueKind == JsonValueKind.String)
-        .Select(j => (j.GetProperty("finished").GetDateTime() - j.GetProperty("started").GetDateTime()).TotalMilliseconds)
-        .Order().ToList();
     var coverage = await http.GetFromJsonAsync<JsonElement>("/api/reports/coverage");
+    string load;
+    try
+    {
+        load = File.ReadAllText("/proc/loadavg").Split(' ')[0];
+    }
+    catch (IOException)
+    {
+        load = "?";
+    }
 
     Console.WriteLine();
-    Console.WriteLine($"| figure ({hostCount} hosts, concurrency {concurrency}, {Environment.ProcessorCount} cores) | measured | goal |");
-    Console.WriteLine("|---|---|---|");
-    Console.WriteLine($"| total time, collect all | {elapsed.TotalSeconds:F1} s | < 60 s for 500 |");
-    Console.WriteLine($"| per-host job time p50 | {Percentile(perHost, 0.50):F0} ms | |");
-    Console.WriteLine($"| per-host job time p99 | {Percentile(perHost, 0.99):F0} ms | |");
-    Console.WriteLine($"| SSH commands run | {hostCount * 6} (6 per host, one simulator process each) | |");
-    Console.WriteLine($"| jobs failed | {failed.Count} | 0 |");
-    Console.WriteLine($"| hosts with an escrowed key | {coverage.GetProperty("withCurrentKey").GetInt32()} | {hostCount} |");
-    Console.WriteLine($"| appliance peak memory (VmHWM) | {peakMb:F0} MB | |");
+    Console.WriteLine($"| figure ({hostCount} hosts, concurrency {concurrency}, {Environment.ProcessorCount} cores, load average {load}) | first collection (6 commands/host) | repeat collection (2 commands/host) | goal |");
+    Console.WriteLine("|---|---|---|---|");
+    Console.WriteLine($"| total time | {first.Elapsed.TotalSeconds:F1} s | {second.Elapsed.TotalSeconds:F1} s | < 60 s for 500 |");
+    Console.WriteLine($"| per-host job time p50 | {Percentile(first.PerHost, 0.50):F0} ms | {Percentile(second.PerHost, 0.50):F0} ms | |");
+    Console.WriteLine($"| per-host job time p99 | {Percentile(first.PerHost, 0.99):F0} ms | {Percentile(second.PerHost, 0.99):F0} ms | |");
+    Console.WriteLine($"| SSH commands (one simulator process each) | {hostCount * 6} | {hostCount * 2} | |");
+    Console.WriteLine($"| jobs failed | {first.Failed.Count} | {second.Failed.Count} | 0 |");
+    Console.WriteLine($"| appliance peak memory (VmHWM) | {peakAfterFirst:F0} MB | {peakMb:F0} MB | |");
+    Console.WriteLine($"| hosts with an escrowed key | {coverage.GetProperty("withCurrentKey").GetInt32()} | | {hostCount} |");
+    var failed = first.Failed.Concat(second.Failed).ToList();
     foreach (var job in failed.Take(5))
         Console.WriteLine($"failed: {job.GetProperty("hostName").GetString()}: {job.GetProperty("error").GetString()}");
     return failed.Count == 0 ? 0 : 1;
@@ -109,6 +103,31 @@ finally
 {
     server.Kill();
     await server.WaitForExitAsync();
+}
+
+static async Task<(TimeSpan Elapsed, List<double> PerHost, List<JsonElement> Failed)> CollectAllAsync(HttpClient http, int hostCount)
+{
+    var total = Stopwatch.StartNew();
+    var started = await (await http.PostAsync("/api/collect", null)).Content.ReadFromJsonAsync<JsonElement>();
+    if (started.GetArrayLength() != hostCount)
+        throw new InvalidOperationException($"collect started {started.GetArrayLength()} jobs, expected {hostCount}");
+    var ids = started.EnumerateArray().Select(j => j.GetProperty("id").GetString()).ToHashSet();
+    List<JsonElement> jobs;
+    while (true)
+    {
+        jobs = (await http.GetFromJsonAsync<JsonElement>($"/api/jobs/?take={hostCount * 2}")).EnumerateArray()
+            .Where(j => ids.Contains(j.GetProperty("id").GetString())).ToList();
+        if (jobs.Count == hostCount && jobs.All(j => j.GetProperty("state").GetString() is "succeeded" or "failed" or "cancelled"))
+            break;
+        if (total.Elapsed > TimeSpan.FromMinutes(15))
+            throw new TimeoutException("collection did not finish within 15 minutes");
+        await Task.Delay(200);
+    }
+    var elapsed = total.Elapsed;
+    var perHost = jobs.Where(j => j.GetProperty("started").ValueKind == JsonValueKind.String)
+        .Select(j => (j.GetProperty("finished").GetDateTime() - j.GetProperty("started").GetDateTime()).TotalMilliseconds)
+        .Order().ToList();
+    return (elapsed, perHost, jobs.Where(j => j.GetProperty("state").GetString() != "succeeded").ToList());
 }
 
 static double Percentile(List<double> sorted, double p) =>

@@ -33,6 +33,7 @@ public sealed class CollectTests(SshdFixture sshd) : IAsyncLifetime
         _appliance.Escrowed(host.Id, state.Config.RecoveryId, state.Config.RecoveryKey)!.Source.Should().Be(KeySource.Collected);
         job.Steps[0].Output.Should().Contain("escrowed").And.Contain(state.Config.RecoveryId);
         again.Steps[0].Output.Should().Contain("verified");
+        again.Steps.Skip(2).Should().OnlyContain(s => s.Output!.Contains("are fresh"), "facts are read again only after FactsRefreshHours");
         var record = _appliance.Escrow.GetHost(host.Id);
         record.Serial.Should().Be(state.Hardware.SerialNumber.ToUpperInvariant());
         record.SmbiosUuid.Should().Be(state.Hardware.SmbiosUuid.ToString("D"));

@@ -16,6 +16,7 @@ internal sealed class HostOpsOptions
     public const int DefaultWaitForSshSeconds = 1800;
     public const int DefaultWaitForSshPollSeconds = 10;
     public const int DefaultRecoveryWatchSeconds = 30;
+    public const int DefaultFactsRefreshHours = 24;
 
     /// <summary>TCP connect plus SSH handshake and authentication.</summary>
     public int ConnectTimeoutSeconds { get; set; } = DefaultConnectTimeoutSeconds;
@@ -44,6 +45,13 @@ internal sealed class HostOpsOptions
     public int WaitForSshSeconds { get; set; } = DefaultWaitForSshSeconds;
 
     public int WaitForSshPollSeconds { get; set; } = DefaultWaitForSshPollSeconds;
+
+    /// <summary>
+    /// A collection reads the key and the policy every time, and the host's facts (boot.cfg, platform,
+    /// NICs, version) when they were last read longer ago than this; 0 reads them every time. Each command
+    /// costs the host a process; keys change, identities rarely.
+    /// </summary>
+    public int FactsRefreshHours { get; set; } = DefaultFactsRefreshHours;
 
     /// <summary>Collect every host with SSH access this often; 0 (default) turns scheduled collection off.</summary>
     public int CollectIntervalMinutes { get; set; }
@@ -87,6 +95,7 @@ internal sealed class HostOpsOptionsValidator : IValidateOptions<HostOpsOptions>
         Range(nameof(options.CollectIntervalMinutes), options.CollectIntervalMinutes, 0, 7 * 24 * 60);
         Range(nameof(options.RotationPolicyDays), options.RotationPolicyDays, 0, 3650);
         Range(nameof(options.RecoveryWatchSeconds), options.RecoveryWatchSeconds, 0, 3600);
+        Range(nameof(options.FactsRefreshHours), options.FactsRefreshHours, 0, 24 * 365);
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
     }
 }

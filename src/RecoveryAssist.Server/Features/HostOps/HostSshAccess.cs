@@ -38,6 +38,9 @@ internal sealed class HostSshRecord
 
     public DateTime? PinnedAt { get; set; }
 
+    /// <summary>When a collection last read the host's facts (boot.cfg, platform, NICs, version).</summary>
+    public DateTime? FactsCollected { get; set; }
+
     public DateTime Updated { get; set; }
 }
 
@@ -138,6 +141,7 @@ internal sealed class HostSshAccess
                 // New credentials do not change who the host is: the pin stays.
                 PinnedFingerprint = existing?.PinnedFingerprint,
                 PinnedAt = existing?.PinnedAt,
+                FactsCollected = existing?.FactsCollected,
                 Updated = Now(),
             };
             Records.Upsert(record);
@@ -169,6 +173,15 @@ internal sealed class HostSshAccess
         Records.Update(record);
         _audit.Append(new AuditEntry(Actor.System.Name, "host.key-pinned", EscrowService.Target(_escrow.GetHost(hostId)), AuditEntry.Success, null,
             $"first contact; SHA256:{fingerprint}"));
+    });
+
+    public void MarkFactsCollected(Guid hostId) => _database.Write(() =>
+    {
+        if (Records.FindById(hostId) is { } record)
+        {
+            record.FactsCollected = Now();
+            Records.Update(record);
+        }
     });
 
     /// <summary>

@@ -29,6 +29,7 @@ internal sealed class JobRunner : BackgroundService
     private readonly ConcurrentDictionary<Guid, SemaphoreSlim> _hostLocks = new();
     private readonly ConcurrentDictionary<Guid, CancellationTokenSource> _cancels = new();
     private readonly ConcurrentDictionary<Guid, Task> _running = new();
+    private readonly SemaphoreSlim _collectSlots;
     private readonly JobStore _jobs;
     private readonly AppDatabase _database;
     private readonly StepExecutor _executor;
@@ -53,6 +54,9 @@ internal sealed class JobRunner : BackgroundService
         _time = time;
         _observers = observers;
         _logger = logger;
+        // Collections come in bulk (all hosts at once): they queue here, so that a job's time is its own work,
+        // not a wait for a connection. Rotations and recoveries never wait behind them for a slot.
+        _collectSlots = new SemaphoreSlim(_options.MaxConcurrency, _options.MaxConcurrency);
     }
 
     public void Enqueue(Guid jobId)
@@ -96,14 +100,24 @@ internal sealed class JobRunner : BackgroundService
             if (job is null || !job.IsActive)
                 return;
             var hostLock = _hostLocks.GetOrAdd(job.HostId, _ => new SemaphoreSlim(1, 1));
-            await hostLock.WaitAsync(stopping).ConfigureAwait(false);
+            var slot = job.Kind == JobKind.Collect ? _collectSlots : null;
+            if (slot is not null)
+                await slot.WaitAsync(stopping).ConfigureAwait(false);
             try
             {
-                await RunLockedAsync(id, stopping).ConfigureAwait(false);
+                await hostLock.WaitAsync(stopping).ConfigureAwait(false);
+                try
+                {
+                    await RunLockedAsync(id, stopping).ConfigureAwait(false);
+                }
+                finally
+                {
+                    hostLock.Release();
+                }
             }
             finally
             {
-                hostLock.Release();
+                slot?.Release();
             }
         }
         catch (OperationCanceledException) when (stopping.IsCancellationRequested)

@@ -18,16 +18,18 @@ internal sealed class StepExecutor
 {
     private readonly EscrowService _escrow;
     private readonly HostOpsAlerts _alerts;
+    private readonly HostSshAccess _access;
     private readonly IRecoveryHandoff _recovery;
     private readonly HostOpsOptions _options;
     private readonly KeyCheck _groupCheck;
     private readonly TimeProvider _time;
     private readonly ILogger<StepExecutor> _logger;
 
-    public StepExecutor(EscrowService escrow, HostOpsAlerts alerts, IRecoveryHandoff recovery, IOptions<HostOpsOptions> options, IOptions<AppOptions> appOptions, TimeProvider time, ILogger<StepExecutor> logger)
+    public StepExecutor(EscrowService escrow, HostOpsAlerts alerts, HostSshAccess access, IRecoveryHandoff recovery, IOptions<HostOpsOptions> options, IOptions<AppOptions> appOptions, TimeProvider time, ILogger<StepExecutor> logger)
     {
         _escrow = escrow;
         _alerts = alerts;
+        _access = access;
         _recovery = recovery;
         _options = options.Value;
         _groupCheck = appOptions.Value.GroupCheck;
@@ -39,6 +41,11 @@ internal sealed class StepExecutor
     public async Task<StepOutcome> ExecuteAsync(JobRecord job, int index, HostSession session, CancellationToken stopping, CancellationToken cancel)
     {
         var step = job.Steps[index];
+        if (step.Kind is StepKind.CollectBootConfig or StepKind.CollectPlatform or StepKind.CollectNics or StepKind.CollectVersion
+            && FactsFresh(job) is { } collected)
+        {
+            return StepOutcome.Success($"facts read at {collected:u} are fresh (FactsRefreshHours {_options.FactsRefreshHours}); not read again");
+        }
         try
         {
             return step.Kind switch
@@ -82,6 +89,19 @@ internal sealed class StepExecutor
             // EsxcliParseException, BootConfigFormatException, RecoveryKeyFormatException: the parser names line and field.
             return StepOutcome.Fatal($"unexpected output: {e.Message}", AlertKind.UnparseableOutput);
         }
+    }
+
+    /// <summary>When the facts were read recently enough to skip them in this collection; null to read them.</summary>
+    private DateTime? FactsFresh(JobRecord job)
+    {
+        if (_options.FactsRefreshHours == 0 || job.Context.ContainsKey("readFacts"))
+            return null;
+        var collected = _access.Find(job.HostId)?.FactsCollected;
+        if (collected is { } at && at > _time.GetUtcNow().UtcDateTime - TimeSpan.FromHours(_options.FactsRefreshHours))
+            return at;
+        // Decided once per job: a job that started reading facts reads all of them.
+        job.Context["readFacts"] = "true";
+        return null;
     }
 
     private Actor JobActor(JobRecord job) => new($"hostops-job:{job.Id}", null);
@@ -164,6 +184,7 @@ internal sealed class StepExecutor
     {
         var version = EsxiVersionParser.Parse((await RunAsync(session, HostCommand.Version, cancellationToken).ConfigureAwait(false)).Stdout);
         ApplyFacts(job, new HostFacts(EsxiVersion: version.Version, EsxiBuild: version.Build));
+        _access.MarkFactsCollected(job.HostId);
         return StepOutcome.Success($"ESXi {version.Version} build {version.Build}" + (version.Release is null ? "" : $" ({version.Release})"));
     }
 
