@@ -31,7 +31,8 @@ internal sealed class HostOpsScheduler(
         if (periods.Count == 0)
             return;
         var tick = TimeSpan.FromSeconds(periods.Min());
-        DateTimeOffset? lastCollect = null;
+        // Per host, so that a host enrolled meanwhile is collected at the next tick, not a whole interval later.
+        var lastCollect = new Dictionary<Guid, DateTimeOffset>();
         DateTimeOffset? lastPolicy = null;
         using var timer = new PeriodicTimer(tick, time);
         do
@@ -41,10 +42,17 @@ internal sealed class HostOpsScheduler(
                 var now = time.GetUtcNow();
                 if (_options.RecoveryWatchSeconds > 0)
                     WatchRecoveries();
-                if (_options.CollectIntervalMinutes > 0 && (lastCollect is null || now - lastCollect >= TimeSpan.FromMinutes(_options.CollectIntervalMinutes)))
+                if (_options.CollectIntervalMinutes > 0)
                 {
-                    lastCollect = now;
-                    HostOpsLog.Scheduled(logger, service.CollectAll(Scheduler).Count, JobKind.Collect);
+                    var interval = TimeSpan.FromMinutes(_options.CollectIntervalMinutes);
+                    var due = access.HostIds().Where(id => !lastCollect.TryGetValue(id, out var at) || now - at >= interval).ToList();
+                    foreach (var hostId in due)
+                    {
+                        service.Start(JobKind.Collect, hostId, null, Scheduler);
+                        lastCollect[hostId] = now;
+                    }
+                    if (due.Count > 0)
+                        HostOpsLog.Scheduled(logger, due.Count, JobKind.Collect);
                 }
                 if (_options.RotationPolicyDays > 0 && (lastPolicy is null || now - lastPolicy >= TimeSpan.FromHours(1)))
                 {

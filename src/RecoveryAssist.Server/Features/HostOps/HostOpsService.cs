@@ -48,7 +48,7 @@ internal sealed class HostOpsService(
     /// <summary>A collect job for every host with SSH access.</summary>
     public IReadOnlyList<JobRecord> CollectAll(Actor actor)
     {
-        var ids = database.Collection<HostSshRecord>(HostSshAccess.Collection).FindAll().Select(r => r.Id).ToList();
+        var ids = access.HostIds();
         var started = new List<JobRecord>(ids.Count);
         foreach (var id in ids)
         {

@@ -101,6 +101,9 @@ internal sealed class HostSshAccess
 
     public HostSshRecord? Find(Guid hostId) => Records.FindById(hostId);
 
+    /// <summary>Every host that has SSH access.</summary>
+    public IReadOnlyList<Guid> HostIds() => Records.FindAll().Select(r => r.Id).ToList();
+
     public HostSshRecord Set(Guid hostId, SshAccessInput input, Actor actor)
     {
         ArgumentNullException.ThrowIfNull(input);

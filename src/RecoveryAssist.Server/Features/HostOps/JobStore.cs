@@ -14,9 +14,12 @@ internal sealed class JobStore
     {
         _database = database;
         var jobs = Jobs;
-        jobs.EnsureIndex(j => j.HostId);
-        jobs.EnsureIndex(j => j.State);
-        jobs.EnsureIndex(j => j.Created);
+        // Expressions as text, not lambdas: LiteDB's lambda translation is per call and, on first use of a
+        // type from several threads at once, can fail to see a member.
+        jobs.EnsureIndex(nameof(JobRecord.HostId), "$." + nameof(JobRecord.HostId));
+        jobs.EnsureIndex(nameof(JobRecord.State), "$." + nameof(JobRecord.State));
+        jobs.EnsureIndex(nameof(JobRecord.SessionId), "$." + nameof(JobRecord.SessionId));
+        jobs.EnsureIndex(nameof(JobRecord.Created), "$." + nameof(JobRecord.Created));
     }
 
     private ILiteCollection<JobRecord> Jobs => _database.Collection<JobRecord>(Collection);
@@ -46,6 +49,6 @@ internal sealed class JobStore
             query = query.Where(Query.EQ(nameof(JobRecord.HostId), id));
         if (state is { } s)
             query = query.Where(Query.EQ(nameof(JobRecord.State), s.ToString()));
-        return query.OrderByDescending(j => j.Created).Skip(skip).Limit(take).ToList();
+        return query.OrderByDescending("$." + nameof(JobRecord.Created)).Skip(skip).Limit(take).ToList();
     }
 }
