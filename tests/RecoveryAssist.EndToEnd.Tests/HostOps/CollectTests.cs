@@ -167,6 +167,9 @@ public sealed class CollectTests(SshdFixture sshd) : IAsyncLifetime
         }
         (await client.PostAsync($"/api/hosts/{host.Id}/ssh/repin", JsonContent.Create(new { fingerprint = (string?)null }))).StatusCode
             .Should().Be(HttpStatusCode.Forbidden, "re-pinning is for admins");
+        var badKey = await client.PutAsJsonAsync($"/api/hosts/{host.Id}/ssh", new { privateKey = "-----BEGIN EC PRIVATE KEY-----\nnot a key\n-----END EC PRIVATE KEY-----" });
+        badKey.StatusCode.Should().Be(HttpStatusCode.BadRequest);
+        (await badKey.Content.ReadAsStringAsync()).Should().Contain("invalid-ssh-access").And.NotContain("not a key");
     }
 
     private static string Stored(JobRecord job) => JsonSerializer.Serialize(job);

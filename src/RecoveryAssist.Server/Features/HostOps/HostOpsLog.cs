@@ -33,6 +33,9 @@ internal static partial class HostOpsLog
     [LoggerMessage(EventId = 7009, Level = LogLevel.Error, Message = "Job {JobId} on host {Host} stopped by an unexpected error")]
     public static partial void JobCrashed(ILogger logger, Exception exception, Guid jobId, string host);
 
+    [LoggerMessage(EventId = 7011, Level = LogLevel.Error, Message = "Job {JobId} step {Step} on host {Host} failed with an unexpected error")]
+    public static partial void StepCrashed(ILogger logger, Exception exception, Guid jobId, StepKind step, string host);
+
     [LoggerMessage(EventId = 7010, Level = LogLevel.Error, Message = "Scheduler pass failed")]
     public static partial void SchedulerFailed(ILogger logger, Exception exception);
 }

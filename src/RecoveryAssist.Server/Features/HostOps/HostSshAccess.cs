@@ -124,8 +124,8 @@ internal sealed class HostSshAccess
         var secret = hasPassword ? input.Password! : input.PrivateKey ?? "";
         if (secret.Length > MaxSecretLength)
             errors.Add($"the secret is longer than {MaxSecretLength} characters");
-        if (hasKey && !secret.Contains("PRIVATE KEY-----", StringComparison.Ordinal))
-            errors.Add("privateKey must be a PEM or OpenSSH private key");
+        if (hasKey && !IsUsablePrivateKey(secret))
+            errors.Add("privateKey must be an unencrypted PEM or OpenSSH private key that SSH.NET can read");
         if (errors.Count > 0)
             throw ProblemException.BadRequest("invalid-ssh-access", string.Join("; ", errors) + ".");
 
@@ -208,6 +208,20 @@ internal sealed class HostSshAccess
                 $"was {(previous is null ? "unpinned" : "SHA256:" + previous)}; now {(normalized is null ? "pinned at next contact" : "SHA256:" + normalized)}"));
             return record;
         });
+    }
+
+    private static bool IsUsablePrivateKey(string pem)
+    {
+        try
+        {
+            using var stream = new MemoryStream(Encoding.UTF8.GetBytes(pem));
+            using var key = new Renci.SshNet.PrivateKeyFile(stream);
+            return true;
+        }
+        catch (Exception e) when (e is Renci.SshNet.Common.SshException or ArgumentException or FormatException or InvalidOperationException or NotSupportedException or CryptographicException)
+        {
+            return false;
+        }
     }
 
     /// <summary>Accepts <c>SHA256:xxxx</c> or the bare base64 (43 characters, no padding).</summary>

@@ -210,24 +210,33 @@ internal sealed class JobRunner : BackgroundService
             job.CancelRequested = true;
         var wasCritical = JobMachine.InCriticalSection(job);
         JobMachine.Complete(job, index, outcome, _options.Retry, Now());
-        if (!Save(job))
-            return false;
-        if (outcome.Kind != OutcomeKind.Succeeded)
+        var failed = outcome.Kind != OutcomeKind.Succeeded;
+        // The outcome and its alert commit together: whoever sees the job failed also sees why.
+        var saved = _database.Write(() =>
         {
-            HostOpsLog.StepFailed(_logger, job.Id, step.Kind, step.Attempts, job.HostName, step.Message ?? "");
-            if (job.State == JobState.Failed)
+            if (!Save(job))
+                return false;
+            if (failed && job.State == JobState.Failed)
             {
                 var atRisk = wasCritical && JobMachine.InCriticalSection(job);
                 _alerts.Raise(atRisk ? AlertKind.EscrowAtRisk : outcome.Alert ?? AlertKind.JobFailed, job.HostId, job.HostName, job.Id,
                     (atRisk ? "the host may hold a rotated key the escrow does not: retry this job as soon as the host answers. " : "")
                     + $"{job.Kind} job stopped at {step.Kind}: {step.Message}");
-                Finish(job, saved: true);
             }
-            else if (wasCritical && step.FailuresInRow == 1)
+            else if (failed && wasCritical && step.FailuresInRow == 1)
             {
                 _alerts.Raise(AlertKind.EscrowAtRisk, job.HostId, job.HostName, job.Id,
                     $"{step.Kind} failed after the rotate started ({step.Message}); retrying until the new key is escrowed");
             }
+            return true;
+        });
+        if (!saved)
+            return false;
+        if (failed)
+        {
+            HostOpsLog.StepFailed(_logger, job.Id, step.Kind, step.Attempts, job.HostName, step.Message ?? "");
+            if (job.State == JobState.Failed)
+                Finish(job, saved: true);
             if (outcome.Kind == OutcomeKind.Transient)
                 await session.CloseAsync().ConfigureAwait(false);
         }

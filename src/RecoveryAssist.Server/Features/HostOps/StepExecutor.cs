@@ -89,6 +89,13 @@ internal sealed class StepExecutor
             // EsxcliParseException, BootConfigFormatException, RecoveryKeyFormatException: the parser names line and field.
             return StepOutcome.Fatal($"unexpected output: {e.Message}", AlertKind.UnparseableOutput);
         }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // Anything else (a credential SSH.NET cannot use, a store error) ends the attempt instead of leaving
+            // the job running with nobody at it; the log has the detail.
+            HostOpsLog.StepCrashed(_logger, e, job.Id, step.Kind, job.HostName);
+            return StepOutcome.Transient($"internal error ({e.GetType().Name}); see the appliance log");
+        }
     }
 
     /// <summary>When the facts were read recently enough to skip them in this collection; null to read them.</summary>
