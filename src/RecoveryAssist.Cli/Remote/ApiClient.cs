@@ -27,6 +27,8 @@ internal sealed class ApiClient : IDisposable
 
     public Task<JsonElement> PostAsync(string path, object? body) => SendAsync(HttpMethod.Post, path, body is null ? null : JsonContent.Create(body));
 
+    public Task<JsonElement> PutAsync(string path, object body) => SendAsync(HttpMethod.Put, path, JsonContent.Create(body));
+
     public Task<JsonElement> PostTextAsync(string path, string text, string mediaType) =>
         SendAsync(HttpMethod.Post, path, new StringContent(text, System.Text.Encoding.UTF8, mediaType));
 

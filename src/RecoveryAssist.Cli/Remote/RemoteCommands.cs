@@ -3,7 +3,7 @@ using System.Text.Json;
 
 namespace RecoveryAssist.Cli.Remote;
 
-/// <summary>Commands against a running appliance: login, passwd, host, import, coverage.</summary>
+/// <summary>Commands against a running appliance: login, passwd, host, import, coverage, collect, rotate, job.</summary>
 internal static class RemoteCommands
 {
     public static IEnumerable<Command> Build(CliConsole console)
@@ -98,6 +98,30 @@ internal static class RemoteCommands
             Print(console, new { host = found, keys });
         }));
         host.Add(show);
+
+        var sshName = new Argument<string>("NAME") { Description = "Host name." };
+        var sshUser = new Option<string?>("--user") { Description = "SSH user (default root)." };
+        var sshPort = new Option<int?>("--port") { Description = "SSH port (default 22)." };
+        var sshAddress = new Option<string?>("--address") { Description = "Address to connect to (default: the management address, then the name)." };
+        var keyFile = new Option<string?>("--key-file") { Description = "Private key file; without it the password is read from stdin (or prompted)." };
+        var ssh = new Command("ssh", "Set how the appliance reaches a host over SSH; the credential is sealed at rest.") { sshName, sshUser, sshPort, sshAddress, keyFile };
+        ssh.SetAction((result, _) => Run(console, async () =>
+        {
+            using var client = RemoteSettings.Client(result);
+            var found = await FindHostAsync(client, result.GetValue(sshName)!).ConfigureAwait(false);
+            var file = result.GetValue(keyFile);
+            var privateKey = file is null ? null : await File.ReadAllTextAsync(file).ConfigureAwait(false);
+            var password = file is null ? Secrets.ReadPassword(console, "SSH password: ") : null;
+            Print(console, await client.PutAsync($"/api/hosts/{found.GetProperty("id").GetString()}/ssh", new
+            {
+                userName = result.GetValue(sshUser),
+                port = result.GetValue(sshPort),
+                address = result.GetValue(sshAddress),
+                password,
+                privateKey,
+            }).ConfigureAwait(false));
+        }));
+        host.Add(ssh);
         return host;
     }
 

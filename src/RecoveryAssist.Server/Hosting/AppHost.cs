@@ -7,6 +7,7 @@ using RecoveryAssist.Server.Features.Audit;
 using RecoveryAssist.Server.Features.Auth;
 using RecoveryAssist.Server.Features.Escrow;
 using RecoveryAssist.Server.Features.Health;
+using RecoveryAssist.Server.Features.HostOps;
 using RecoveryAssist.Server.Features.Recovery;
 using RecoveryAssist.Server.Features.Secrets;
 using RecoveryAssist.Server.Storage;
@@ -68,6 +69,7 @@ internal static class AppHost
         builder.Services.AddSingleton(sp => store.CreateAuditLog(sp.GetRequiredService<TimeProvider>()));
         builder.Services.AddSingleton<EscrowService>();
         builder.Services.AddRecovery(builder.Configuration);
+        builder.Services.AddHostOps(builder.Configuration);
         builder.Services.AddRecoveryAssistAuth();
         // Sign-in cookies are protected by keys kept with the data, not in the service account's profile.
         builder.Services.AddDataProtection()
@@ -109,6 +111,7 @@ internal static class AppHost
         app.MapEscrowEndpoints();
         app.MapAuditEndpoints();
         app.MapRecoveryEndpoints();
+        app.MapHostOpsEndpoints();
         return app;
     }
 

@@ -62,6 +62,13 @@ internal static class OfflineAdmin
             var rewrapped = 0;
             store.Database.CopyTo(target, (collection, document) =>
             {
+                if (collection == Features.HostOps.HostSshAccess.Collection)
+                {
+                    // Host SSH credentials are sealed the same way: re-wrap them too, or they would not open.
+                    var access = store.Database.Mapper.ToObject<Features.HostOps.HostSshRecord>(document);
+                    access.Secret = KeySealer.Rewrap(access.Secret, store.Kek, newKek);
+                    return store.Database.Mapper.ToDocument(access);
+                }
                 if (collection != EscrowService.KeysCollection)
                     return document;
                 var version = store.Database.Mapper.ToObject<KeyVersionRecord>(document);

@@ -22,6 +22,9 @@ internal enum Permission
     SessionsOpen,
     SessionsApprove,
     KeysReveal,
+    HostsOperate,
+    HostsCredentials,
+    HostKeysPin,
 }
 
 internal static class Permissions
@@ -35,9 +38,9 @@ internal static class Permissions
         // Revealing a key is for the people at the machine (technician, console operator), not for
         // the administrators who manage users and approve: an admin who must see a key uses a technician account.
         [Role.Admin] = Enum.GetValues<Permission>().Where(p => p != Permission.KeysReveal).ToArray(),
-        [Role.Technician] = [Permission.HostsRead, Permission.HostsWrite, Permission.SessionsRead, Permission.SessionsOpen, Permission.SessionsApprove, Permission.KeysReveal],
+        [Role.Technician] = [Permission.HostsRead, Permission.HostsWrite, Permission.SessionsRead, Permission.SessionsOpen, Permission.SessionsApprove, Permission.KeysReveal, Permission.HostsOperate],
         [Role.Operator] = [Permission.HostsRead, Permission.SessionsRead, Permission.KeysReveal],
-        [Role.Automation] = [Permission.HostsRead, Permission.HostsWrite, Permission.KeysImport, Permission.ReportsRead, Permission.SessionsRead],
+        [Role.Automation] = [Permission.HostsRead, Permission.HostsWrite, Permission.KeysImport, Permission.ReportsRead, Permission.SessionsRead, Permission.HostsOperate, Permission.HostsCredentials],
         [Role.Auditor] = [Permission.HostsRead, Permission.ReportsRead, Permission.AuditRead, Permission.SessionsRead],
     };
 
@@ -56,6 +59,9 @@ internal static class Permissions
         Permission.SessionsOpen => "sessions:open",
         Permission.SessionsApprove => "sessions:approve",
         Permission.KeysReveal => "keys:reveal",
+        Permission.HostsOperate => "hosts:operate",
+        Permission.HostsCredentials => "hosts:credentials",
+        Permission.HostKeysPin => "hosts:pin",
         _ => throw new ArgumentOutOfRangeException(nameof(permission)),
     };
 

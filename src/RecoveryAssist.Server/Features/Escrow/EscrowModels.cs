@@ -106,3 +106,12 @@ internal sealed record CoverageReport(
     IReadOnlyList<DriftView> RecentDrift);
 
 internal sealed record DriftView(Guid HostId, string HostName, DateTime Time, string Source, int? PreviousVersion, int NewVersion, string Description);
+
+/// <summary>What a collection read from a host about itself. Null fields were not read.</summary>
+internal sealed record HostFacts(
+    string? SmbiosUuid = null,
+    string? Serial = null,
+    IReadOnlyList<string>? MacAddresses = null,
+    string? EsxiVersion = null,
+    string? EsxiBuild = null,
+    string? KernelOpt = null);

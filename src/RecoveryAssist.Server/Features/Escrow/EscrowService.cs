@@ -134,6 +134,122 @@ internal sealed partial class EscrowService
     }
 
     /// <summary>
+    /// Escrows what a host reported through the verified / changed / drift logic (host operations:
+    /// collection and rotation). One transaction with its audit record; joins the caller's transaction.
+    /// </summary>
+    public ImportResult EscrowEntries(Guid hostId, IReadOnlyList<RecoveryListEntry> entries, KeySource source, Actor actor)
+    {
+        ArgumentNullException.ThrowIfNull(entries);
+        if (entries.Count == 0)
+            throw new ArgumentException("A host always reports at least one key.", nameof(entries));
+        return _database.Write(() =>
+        {
+            var host = Hosts.FindById(hostId) ?? throw ProblemException.NotFound("The host");
+            return Escrow(host, entries, source, actor, hostCreated: false);
+        });
+    }
+
+    /// <summary>The escrowed version holding exactly this Recovery ID and key (any status), or null. Compares in fixed time.</summary>
+    public KeyVersionRecord? FindVersion(Guid hostId, RecoveryListEntry entry)
+    {
+        ArgumentNullException.ThrowIfNull(entry);
+        var recoveryId = entry.RecoveryId.ToString();
+        return VersionsOf(hostId)
+            .Where(v => v.RecoveryId == recoveryId)
+            .OrderByDescending(v => v.Version)
+            .FirstOrDefault(v => _sealer.Open(v.Sealed, Binding(v)).FixedTimeEquals(entry.Key));
+    }
+
+    /// <summary>
+    /// Retires a version that a rotation replaced: <paramref name="status"/> is Used (revealed for a
+    /// recovery) or Superseded. A version already retired keeps the stronger status (Used). Audited.
+    /// </summary>
+    public KeyVersionRecord RetireVersion(Guid hostId, int version, KeyStatus status, Actor actor, string detail)
+    {
+        if (status == KeyStatus.Current)
+            throw new ArgumentOutOfRangeException(nameof(status), "Retiring a version makes it used or superseded.");
+        return _database.Write(() =>
+        {
+            var host = Hosts.FindById(hostId) ?? throw ProblemException.NotFound("The host");
+            var record = Keys.FindById(KeyVersionRecord.MakeId(hostId, version)) ?? throw ProblemException.NotFound("The key version");
+            if (record.Status == KeyStatus.Used || record.Status == status)
+                return record;
+            record.Status = status;
+            record.StatusChanged = Now();
+            Keys.Update(record);
+            _audit.Append(new AuditEntry(actor.Name, status == KeyStatus.Used ? "key.used" : "key.superseded", Target(host), AuditEntry.Success, actor.ClientAddress,
+                $"version {record.Version.ToString(CultureInfo.InvariantCulture)}; Recovery ID {record.RecoveryId}; {detail}"));
+            return record;
+        });
+    }
+
+    /// <summary>
+    /// Records what a collection read from the host. Version, build and boot options follow the host.
+    /// Identities (SMBIOS UUID, serial, MACs) fill only empty fields: an identity that differs from the
+    /// recorded one (a board swap, or esxcli's unconfirmed UUID byte order) is never overwritten, only
+    /// reported, because PXE and recovery sessions find hosts by it. Audited when anything changed or differs.
+    /// </summary>
+    /// <returns>The identity fields that differ from what was recorded (empty when none).</returns>
+    public IReadOnlyList<string> UpdateFacts(Guid hostId, HostFacts facts, Actor actor)
+    {
+        ArgumentNullException.ThrowIfNull(facts);
+        return _database.Write(() =>
+        {
+            var host = Hosts.FindById(hostId) ?? throw ProblemException.NotFound("The host");
+            var changes = new List<string>();
+            var differs = new List<string>();
+            void Identity(string field, string? current, string? value, Action<string> apply)
+            {
+                if (value is null || current == value)
+                    return;
+                if (current is null)
+                {
+                    changes.Add(field);
+                    apply(value);
+                }
+                else
+                {
+                    differs.Add(field);
+                }
+            }
+            void Fact(string field, string? current, string? value, Action<string> apply)
+            {
+                if (value is null || current == value)
+                    return;
+                changes.Add(field);
+                apply(value);
+            }
+            Identity("smbiosUuid", host.SmbiosUuid, HostIdentity.NormalizeUuid(facts.SmbiosUuid), v => host.SmbiosUuid = v);
+            Identity("serial", host.Serial, HostIdentity.NormalizeSerial(facts.Serial), v => host.Serial = v);
+            var macs = (facts.MacAddresses ?? []).Select(HostIdentity.NormalizeMac).OfType<string>().Distinct().Order(StringComparer.Ordinal).ToList();
+            if (macs.Count > 0 && host.MacAddresses.Count == 0)
+            {
+                changes.Add("macAddresses");
+                host.MacAddresses = macs;
+            }
+            else if (macs.Count > 0 && !macs.SequenceEqual(host.MacAddresses.Order(StringComparer.Ordinal)))
+            {
+                differs.Add("macAddresses");
+            }
+            Fact("esxiVersion", host.EsxiVersion, Clean(facts.EsxiVersion), v => host.EsxiVersion = v);
+            Fact("esxiBuild", host.EsxiBuild, Clean(facts.EsxiBuild), v => host.EsxiBuild = v);
+            if (facts.KernelOpt is not null && facts.KernelOpt.All(c => c is >= ' ' and <= '~'))
+                Fact("kernelOpt", host.KernelOpt, facts.KernelOpt.Trim(), v => host.KernelOpt = v);
+            if (changes.Count == 0 && differs.Count == 0)
+                return differs;
+            if (changes.Count > 0)
+            {
+                host.Updated = Now();
+                Hosts.Update(host);
+            }
+            var detail = (changes.Count > 0 ? "changed: " + string.Join(", ", changes) : "")
+                + (differs.Count > 0 ? (changes.Count > 0 ? "; " : "") + "differs from the record (not changed): " + string.Join(", ", differs) : "");
+            _audit.Append(new AuditEntry(actor.Name, "host.facts-collected", Target(host), AuditEntry.Success, actor.ClientAddress, detail));
+            return differs;
+        });
+    }
+
+    /// <summary>
     /// Imports many hosts' outputs. Every record is parsed first; the good ones are written in one
     /// transaction (hosts created by name when new), the bad ones are reported and write nothing.
     /// </summary>

@@ -1,0 +1,246 @@
+using System.Text.RegularExpressions;
+
+namespace RecoveryAssist.Server.Features.HostOps;
+
+internal enum DecisionKind
+{
+    /// <summary>Nothing to do: the job is finished.</summary>
+    None,
+
+    RunStep,
+
+    /// <summary>A step failed and waits for its retry time.</summary>
+    Wait,
+
+    Succeed,
+
+    Cancel,
+}
+
+internal sealed record JobDecision(DecisionKind Kind, int StepIndex = -1, DateTime? Until = null);
+
+/// <summary>What the rotate step does on this attempt.</summary>
+internal enum RotateAction
+{
+    /// <summary>No earlier attempt: rotate now.</summary>
+    Rotate,
+
+    /// <summary>An earlier attempt may have rotated: list first, then decide.</summary>
+    ListFirst,
+}
+
+/// <summary>
+/// The pure core of durable jobs: which steps a job has, what runs next, how an attempt's outcome
+/// moves the job on, and the guards around the rotation. No I/O, no clock: the caller passes <c>now</c>.
+/// </summary>
+internal static class JobMachine
+{
+    public static IReadOnlyList<StepKind> Plan(JobKind kind) => kind switch
+    {
+        JobKind.Collect =>
+        [
+            StepKind.CollectKeys, StepKind.CollectPolicy, StepKind.CollectBootConfig,
+            StepKind.CollectPlatform, StepKind.CollectNics, StepKind.CollectVersion,
+        ],
+        JobKind.Rotate =>
+        [
+            StepKind.CheckModeTpm, StepKind.ListAndCompare, StepKind.Rotate, StepKind.EscrowRotated,
+            StepKind.VerifyEscrow, StepKind.BackupAfter,
+        ],
+        JobKind.PostRecovery =>
+        [
+            StepKind.WaitForSsh, StepKind.CheckModeTpm, StepKind.BackupBefore, StepKind.ListAndCompare,
+            StepKind.Rotate, StepKind.EscrowRotated, StepKind.VerifyEscrow, StepKind.BackupAfter,
+            StepKind.RetireOldKey, StepKind.CompleteSession,
+        ],
+        _ => throw new ArgumentOutOfRangeException(nameof(kind)),
+    };
+
+    public static JobRecord Create(Guid id, JobKind kind, Guid hostId, string hostName, Guid? sessionId, string requestedBy, DateTime now) => new()
+    {
+        Id = id,
+        Kind = kind,
+        HostId = hostId,
+        HostName = hostName,
+        SessionId = sessionId,
+        State = JobState.Pending,
+        RequestedBy = requestedBy,
+        Created = now,
+        Steps = Plan(kind).Select(k => new StepRecord { Kind = k, State = StepState.Pending }).ToList(),
+    };
+
+    public static JobDecision Next(JobRecord job, DateTime now)
+    {
+        ArgumentNullException.ThrowIfNull(job);
+        if (!job.IsActive)
+            return new JobDecision(DecisionKind.None);
+        if (job.CancelRequested && !InCriticalSection(job))
+            return new JobDecision(DecisionKind.Cancel);
+        var index = job.Steps.FindIndex(s => s.State != StepState.Succeeded);
+        if (index < 0)
+            return new JobDecision(DecisionKind.Succeed);
+        if (job.Steps[index].State == StepState.Failed && job.NextAttemptAt is { } at && at > now)
+            return new JobDecision(DecisionKind.Wait, index, at);
+        return new JobDecision(DecisionKind.RunStep, index);
+    }
+
+    /// <summary>Marks a step as started. The caller persists the job before the step acts.</summary>
+    public static void Begin(JobRecord job, int index, DateTime now)
+    {
+        var step = job.Steps[index];
+        step.State = StepState.Running;
+        step.Attempts++;
+        step.Started = now;
+        step.Finished = null;
+        job.State = JobState.Running;
+        job.Started ??= now;
+        job.NextAttemptAt = null;
+    }
+
+    /// <summary>Applies an attempt's outcome: the step succeeds, waits for a retry, or fails the job.</summary>
+    public static void Complete(JobRecord job, int index, StepOutcome outcome, RetryPolicy policy, DateTime now)
+    {
+        ArgumentNullException.ThrowIfNull(outcome);
+        var step = job.Steps[index];
+        step.Finished = now;
+        step.Output = outcome.Output is null ? step.Output : Redaction.Redact(outcome.Output);
+        if (outcome.Kind == OutcomeKind.Succeeded)
+        {
+            step.State = StepState.Succeeded;
+            step.FailuresInRow = 0;
+            step.Message = null;
+            return;
+        }
+        step.State = StepState.Failed;
+        step.FailuresInRow++;
+        step.Message = Redaction.Redact(outcome.Message ?? "failed");
+        // Between a rotate and the escrow of its key, giving up could leave the host's key outside the escrow:
+        // every failure there is retried (listing is read-only), for much longer.
+        var critical = IsCritical(job, index) && !outcome.Settled;
+        var limit = critical ? policy.CriticalMaxAttempts : policy.MaxAttempts;
+        if ((outcome.Kind == OutcomeKind.Fatal && !critical) || step.FailuresInRow >= limit)
+        {
+            Fail(job, $"{step.Kind}: {step.Message}", now);
+            return;
+        }
+        job.NextAttemptAt = now + policy.Delay(step.FailuresInRow);
+    }
+
+    public static void Succeed(JobRecord job, DateTime now)
+    {
+        job.State = JobState.Succeeded;
+        job.Finished = now;
+        job.NextAttemptAt = null;
+        job.Error = null;
+    }
+
+    public static void Fail(JobRecord job, string error, DateTime now)
+    {
+        job.State = JobState.Failed;
+        job.Finished = now;
+        job.NextAttemptAt = null;
+        job.Error = Redaction.Redact(error);
+    }
+
+    public static void Cancel(JobRecord job, DateTime now)
+    {
+        job.State = JobState.Cancelled;
+        job.Finished = now;
+        job.NextAttemptAt = null;
+        foreach (var step in job.Steps.Where(s => s.State == StepState.Running))
+            step.State = StepState.Failed;
+    }
+
+    /// <summary>A cancel request: a job not started ends now; a running one ends at the next safe point.</summary>
+    /// <returns>False when the job is already finished.</returns>
+    public static bool RequestCancel(JobRecord job, DateTime now)
+    {
+        if (!job.IsActive)
+            return false;
+        job.CancelRequested = true;
+        if (job.State == JobState.Pending && job.Steps.All(s => s.Attempts == 0))
+            Cancel(job, now);
+        return true;
+    }
+
+    /// <summary>A failed or cancelled job tried again from the step it stopped at (attempt counts are kept: the guards see them).</summary>
+    /// <returns>False when the job is not failed or cancelled.</returns>
+    public static bool Retry(JobRecord job)
+    {
+        if (job.State is not (JobState.Failed or JobState.Cancelled))
+            return false;
+        job.State = JobState.Pending;
+        job.Finished = null;
+        job.Error = null;
+        job.CancelRequested = false;
+        job.NextAttemptAt = null;
+        foreach (var step in job.Steps.Where(s => s.State != StepState.Succeeded))
+            step.FailuresInRow = 0;
+        return true;
+    }
+
+    /// <summary>
+    /// True while the host may hold a key the escrow does not: the rotate step has started and its key is
+    /// not escrowed yet. Cancellation waits for the end of this window, and its steps retry longer.
+    /// </summary>
+    public static bool InCriticalSection(JobRecord job)
+    {
+        var rotate = job.Steps.FindIndex(s => s.Kind == StepKind.Rotate);
+        var escrow = job.Steps.FindIndex(s => s.Kind == StepKind.EscrowRotated);
+        return rotate >= 0 && escrow >= 0 && job.Steps[rotate].Attempts > 0 && job.Steps[escrow].State != StepState.Succeeded;
+    }
+
+    private static bool IsCritical(JobRecord job, int index) =>
+        InCriticalSection(job) && job.Steps[index].Kind is StepKind.Rotate or StepKind.EscrowRotated;
+
+    /// <summary>
+    /// The rotate step's guard: on its first start it rotates; on any later start an earlier attempt may
+    /// have rotated (a dropped connection, a restart), so it lists and escrows first.
+    /// </summary>
+    public static RotateAction RotateGuard(StepRecord step) => step.Attempts > 1 ? RotateAction.ListFirst : RotateAction.Rotate;
+}
+
+/// <summary>How <c>/sbin/auto-backup.sh</c> went, judged by its output and the boot bank's <c>updated</c> counter, never by its exit code.</summary>
+internal static partial class BackupJudge
+{
+    public const string SavingLine = "Saving current state in /bootbank";
+
+    /// <returns>Null when the configuration is saved; otherwise why not.</returns>
+    public static string? Judge(string output, int? updatedBefore, int? updatedAfter)
+    {
+        ArgumentNullException.ThrowIfNull(output);
+        var lines = output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        if (lines.Length == 0)
+            return null; // Nothing changed since the last save: the boot bank already holds this configuration.
+        if (lines.Length != 1 || lines[0] != SavingLine)
+            return $"auto-backup.sh printed something unexpected: '{Redaction.Truncate(Redaction.Redact(lines[0]), 200)}'";
+        if (updatedBefore is null || updatedAfter is null)
+            return "auto-backup.sh said it saved, but /bootbank/boot.cfg has no 'updated' counter to confirm it";
+        if (updatedAfter <= updatedBefore)
+            return $"auto-backup.sh said it saved, but the boot bank did not change (updated={updatedAfter}): the save failed";
+        return null;
+    }
+}
+
+/// <summary>Keeps key material out of everything a job stores or logs.</summary>
+internal static partial class Redaction
+{
+    public const string Redacted = "[redacted]";
+
+    /// <summary>Replaces anything shaped like a recovery key (or a run of key groups) and any <c>encryptionRecoveryKey=</c> value.</summary>
+    public static string Redact(string text)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        var result = RecoveryKeyOption().Replace(text, "encryptionRecoveryKey=" + Redacted);
+        return KeyGroups().Replace(result, Redacted);
+    }
+
+    public static string Truncate(string text, int max) => text.Length <= max ? text : text[..max] + "…";
+
+    [GeneratedRegex(@"encryptionRecoveryKey\s*=\s*\S*", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
+    private static partial Regex RecoveryKeyOption();
+
+    // Two or more groups of 5-6 digits joined by dashes or spaces: a key, or part of a wrapped or garbled one.
+    [GeneratedRegex(@"\d{5,6}(?:[-\s]+\d{1,6}){1,}", RegexOptions.CultureInvariant)]
+    private static partial Regex KeyGroups();
+}

@@ -1,0 +1,168 @@
+namespace RecoveryAssist.Server.Features.HostOps;
+
+internal enum JobKind
+{
+    /// <summary>Reads the host's key and facts; escrows through the verified / drift logic. Does not change the host.</summary>
+    Collect,
+
+    /// <summary>Rotates the host's key and escrows the new one (on demand or by policy).</summary>
+    Rotate,
+
+    /// <summary>After a recovery: wait for the host, check, back up, rotate, escrow, verify, back up, retire the used key, close the session.</summary>
+    PostRecovery,
+}
+
+internal enum JobState
+{
+    Pending,
+    Running,
+    Succeeded,
+    Failed,
+    Cancelled,
+}
+
+internal enum StepKind
+{
+    CollectKeys,
+    CollectPolicy,
+    CollectBootConfig,
+    CollectPlatform,
+    CollectNics,
+    CollectVersion,
+    WaitForSsh,
+    CheckModeTpm,
+    BackupBefore,
+    ListAndCompare,
+    Rotate,
+    EscrowRotated,
+    VerifyEscrow,
+    BackupAfter,
+    RetireOldKey,
+    CompleteSession,
+}
+
+internal enum StepState
+{
+    Pending,
+    Running,
+    Succeeded,
+    Failed,
+}
+
+/// <summary>One step of a job as persisted. <see cref="Output"/> and <see cref="Message"/> are redacted before they are stored.</summary>
+internal sealed class StepRecord
+{
+    public StepKind Kind { get; set; }
+
+    public StepState State { get; set; }
+
+    /// <summary>Every start of this step, across retries, restarts and manual retries (never reset).</summary>
+    public int Attempts { get; set; }
+
+    /// <summary>Failures since the last success or manual retry; bounds the automatic retries.</summary>
+    public int FailuresInRow { get; set; }
+
+    public DateTime? Started { get; set; }
+
+    public DateTime? Finished { get; set; }
+
+    /// <summary>What the step saw (summaries, never a key or a password).</summary>
+    public string? Output { get; set; }
+
+    /// <summary>Why the last attempt failed.</summary>
+    public string? Message { get; set; }
+}
+
+/// <summary>
+/// A durable job: it and each step's state are written before the step acts, so a restart (even
+/// SIGKILL) resumes it where it stopped. <see cref="Context"/> carries values between steps (Recovery
+/// IDs, version numbers), never key material.
+/// </summary>
+internal sealed class JobRecord
+{
+    public Guid Id { get; set; }
+
+    public JobKind Kind { get; set; }
+
+    public Guid HostId { get; set; }
+
+    public string HostName { get; set; } = "";
+
+    /// <summary>The recovery session a post-recovery job completes, when there is one.</summary>
+    public Guid? SessionId { get; set; }
+
+    public JobState State { get; set; }
+
+    public string RequestedBy { get; set; } = "";
+
+    public DateTime Created { get; set; }
+
+    public DateTime? Started { get; set; }
+
+    public DateTime? Finished { get; set; }
+
+    /// <summary>When the failed step is tried again (retry backoff).</summary>
+    public DateTime? NextAttemptAt { get; set; }
+
+    public bool CancelRequested { get; set; }
+
+    public string? Error { get; set; }
+
+    public List<StepRecord> Steps { get; set; } = [];
+
+    public Dictionary<string, string> Context { get; set; } = [];
+
+    /// <summary>Rotate and post-recovery jobs change the host: at most one of them per host at a time.</summary>
+    public bool Mutating => Kind != JobKind.Collect;
+
+    public bool IsActive => State is JobState.Pending or JobState.Running;
+
+    public override string ToString() => $"Job {{ Id = {Id}, Kind = {Kind}, Host = {HostName}, State = {State} }}";
+}
+
+/// <summary>Context keys a job keeps between steps.</summary>
+internal static class JobContext
+{
+    /// <summary>The Recovery ID the host listed before the rotation (the one <c>rotate -u</c> names).</summary>
+    public const string RecoveryId = "recoveryId";
+
+    /// <summary>The escrowed version that protected the host before the rotation.</summary>
+    public const string OldVersion = "oldVersion";
+
+    /// <summary>The escrowed version of the rotated key.</summary>
+    public const string NewVersion = "newVersion";
+}
+
+/// <summary>How a step attempt ended.</summary>
+internal enum OutcomeKind
+{
+    Succeeded,
+
+    /// <summary>Lost connection, timeout, a command's error exit: worth another attempt.</summary>
+    Transient,
+
+    /// <summary>Bad input (unparseable output, host key mismatch, Recovery ID mismatch, host never back): the job stops.</summary>
+    Fatal,
+}
+
+/// <param name="Alert">The alert raised if this outcome ends the job (bad input names its kind).</param>
+/// <param name="Settled">The host is known to hold an escrowed key (e.g. a refused rotate did not act): the failure may end the job even inside the rotation window.</param>
+internal sealed record StepOutcome(OutcomeKind Kind, string? Output, string? Message, AlertKind? Alert = null, bool Settled = false)
+{
+    public static StepOutcome Success(string? output) => new(OutcomeKind.Succeeded, output, null);
+
+    public static StepOutcome Transient(string message, AlertKind? alert = null) => new(OutcomeKind.Transient, null, message, alert);
+
+    public static StepOutcome Fatal(string message, AlertKind alert, bool settled = false) => new(OutcomeKind.Fatal, null, message, alert, settled);
+}
+
+/// <summary>Retry limits: <see cref="MaxAttempts"/> in general; <see cref="CriticalMaxAttempts"/> between a rotate and the escrow of its key.</summary>
+internal sealed record RetryPolicy(int MaxAttempts, int CriticalMaxAttempts, TimeSpan FirstDelay, TimeSpan MaxDelay)
+{
+    public TimeSpan Delay(int failuresInRow)
+    {
+        var exponent = Math.Clamp(failuresInRow - 1, 0, 30);
+        var delay = FirstDelay.TotalMilliseconds * Math.Pow(2, exponent);
+        return TimeSpan.FromMilliseconds(Math.Min(delay, MaxDelay.TotalMilliseconds));
+    }
+}

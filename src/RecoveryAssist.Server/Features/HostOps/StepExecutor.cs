@@ -1,0 +1,403 @@
+using System.Globalization;
+using System.Text;
+using Microsoft.Extensions.Options;
+using RecoveryAssist.Core.Boot;
+using RecoveryAssist.Core.Esxcli;
+using RecoveryAssist.Core.Keys;
+using RecoveryAssist.Server.Features.Escrow;
+using RecoveryAssist.Server.Hosting;
+
+namespace RecoveryAssist.Server.Features.HostOps;
+
+/// <summary>
+/// Runs one step of a job against its host (the edge: SSH, parsers, escrow). Every step is idempotent
+/// or guarded: reading and escrowing again verifies; the rotate step lists before it acts again.
+/// Step outputs are summaries: no key, no password, no raw <c>recovery list</c> output.
+/// </summary>
+internal sealed class StepExecutor
+{
+    private readonly EscrowService _escrow;
+    private readonly HostOpsAlerts _alerts;
+    private readonly HostSshAccess _access;
+    private readonly IRecoveryHandoff _recovery;
+    private readonly HostOpsOptions _options;
+    private readonly KeyCheck _groupCheck;
+    private readonly TimeProvider _time;
+    private readonly ILogger<StepExecutor> _logger;
+
+    public StepExecutor(EscrowService escrow, HostOpsAlerts alerts, HostSshAccess access, IRecoveryHandoff recovery, IOptions<HostOpsOptions> options, IOptions<AppOptions> appOptions, TimeProvider time, ILogger<StepExecutor> logger)
+    {
+        _escrow = escrow;
+        _alerts = alerts;
+        _access = access;
+        _recovery = recovery;
+        _options = options.Value;
+        _groupCheck = appOptions.Value.GroupCheck;
+        _time = time;
+        _logger = logger;
+    }
+
+    /// <param name="cancel">Cancels waiting steps only (waiting for SSH); commands that act always finish or time out.</param>
+    public async Task<StepOutcome> ExecuteAsync(JobRecord job, int index, HostSession session, CancellationToken stopping, CancellationToken cancel)
+    {
+        var step = job.Steps[index];
+        if (step.Kind is StepKind.CollectBootConfig or StepKind.CollectPlatform or StepKind.CollectNics or StepKind.CollectVersion
+            && FactsFresh(job) is { } collected)
+        {
+            return StepOutcome.Success($"facts read at {collected:u} are fresh (FactsRefreshHours {_options.FactsRefreshHours}); not read again");
+        }
+        try
+        {
+            return step.Kind switch
+            {
+                StepKind.CollectKeys => await CollectKeysAsync(job, session, stopping).ConfigureAwait(false),
+                StepKind.CollectPolicy => await CollectPolicyAsync(session, stopping).ConfigureAwait(false),
+                StepKind.CollectBootConfig => await CollectBootConfigAsync(job, session, stopping).ConfigureAwait(false),
+                StepKind.CollectPlatform => await CollectPlatformAsync(job, session, stopping).ConfigureAwait(false),
+                StepKind.CollectNics => await CollectNicsAsync(job, session, stopping).ConfigureAwait(false),
+                StepKind.CollectVersion => await CollectVersionAsync(job, session, stopping).ConfigureAwait(false),
+                StepKind.WaitForSsh => await WaitForSshAsync(job, step, session, stopping, cancel).ConfigureAwait(false),
+                StepKind.CheckModeTpm => await CheckModeTpmAsync(session, stopping).ConfigureAwait(false),
+                StepKind.BackupBefore or StepKind.BackupAfter => await BackupAsync(session, stopping).ConfigureAwait(false),
+                StepKind.ListAndCompare => await ListAndCompareAsync(job, session, stopping).ConfigureAwait(false),
+                StepKind.Rotate => await RotateAsync(job, step, session, stopping).ConfigureAwait(false),
+                StepKind.EscrowRotated => await EscrowRotatedAsync(job, session, stopping).ConfigureAwait(false),
+                StepKind.VerifyEscrow => await VerifyAsync(job, session, stopping).ConfigureAwait(false),
+                StepKind.RetireOldKey => RetireOldKey(job),
+                StepKind.CompleteSession => CompleteSession(job),
+                _ => throw new InvalidOperationException($"No executor for step {step.Kind}."),
+            };
+        }
+        catch (HostKeyMismatchException e)
+        {
+            return StepOutcome.Fatal(e.Message, AlertKind.HostKeyMismatch);
+        }
+        catch (NoSshAccessException e)
+        {
+            return StepOutcome.Fatal(e.Message, AlertKind.HostUnreachable);
+        }
+        catch (HostUnreachableException e)
+        {
+            return StepOutcome.Transient(e.Message, AlertKind.HostUnreachable);
+        }
+        catch (CommandFailedException e)
+        {
+            return StepOutcome.Transient(e.Message);
+        }
+        catch (FormatException e)
+        {
+            // EsxcliParseException, BootConfigFormatException, RecoveryKeyFormatException: the parser names line and field.
+            return StepOutcome.Fatal($"unexpected output: {e.Message}", AlertKind.UnparseableOutput);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // Anything else (a credential SSH.NET cannot use, a store error) ends the attempt instead of leaving
+            // the job running with nobody at it; the log has the detail.
+            HostOpsLog.StepCrashed(_logger, e, job.Id, step.Kind, job.HostName);
+            return StepOutcome.Transient($"internal error ({e.GetType().Name}); see the appliance log");
+        }
+    }
+
+    /// <summary>When the facts were read recently enough to skip them in this collection; null to read them.</summary>
+    private DateTime? FactsFresh(JobRecord job)
+    {
+        if (_options.FactsRefreshHours == 0 || job.Context.ContainsKey("readFacts"))
+            return null;
+        var collected = _access.Find(job.HostId)?.FactsCollected;
+        if (collected is { } at && at > _time.GetUtcNow().UtcDateTime - TimeSpan.FromHours(_options.FactsRefreshHours))
+            return at;
+        // Decided once per job: a job that started reading facts reads all of them.
+        job.Context["readFacts"] = "true";
+        return null;
+    }
+
+    private Actor JobActor(JobRecord job) => new($"hostops-job:{job.Id}", null);
+
+    private static async Task<CommandResult> RunAsync(HostSession session, HostCommand command, CancellationToken cancellationToken, bool requireSuccess = true)
+    {
+        var result = await session.RunAsync(command, cancellationToken).ConfigureAwait(false);
+        if (requireSuccess && result.ExitCode != 0)
+            throw new CommandFailedException(command, result);
+        return result;
+    }
+
+    /// <summary><c>recovery list</c> in csv form, falling back to the table form when the host's esxcli refuses the formatter.</summary>
+    private async Task<IReadOnlyList<RecoveryListEntry>> ListAsync(HostSession session, CancellationToken cancellationToken)
+    {
+        var csv = await RunAsync(session, HostCommand.RecoveryListCsv, cancellationToken, requireSuccess: false).ConfigureAwait(false);
+        if (csv.ExitCode == 0)
+            return RecoveryListParser.Parse(csv.Stdout, EsxcliFormat.Csv, _groupCheck);
+        if (!csv.Stdout.Contains("formatter", StringComparison.OrdinalIgnoreCase))
+            throw new CommandFailedException(HostCommand.RecoveryListCsv, csv);
+        var table = await RunAsync(session, HostCommand.RecoveryListTable, cancellationToken).ConfigureAwait(false);
+        return RecoveryListParser.Parse(table.Stdout, EsxcliFormat.Table, _groupCheck);
+    }
+
+    private static string Ids(IReadOnlyList<RecoveryListEntry> entries) => string.Join(", ", entries.Select(e => e.RecoveryId.ToString()));
+
+    private async Task<StepOutcome> CollectKeysAsync(JobRecord job, HostSession session, CancellationToken cancellationToken)
+    {
+        var entries = await ListAsync(session, cancellationToken).ConfigureAwait(false);
+        var result = _escrow.EscrowEntries(job.HostId, entries, KeySource.Collected, JobActor(job));
+        if (result.Outcome == ImportOutcome.Changed)
+            _alerts.Raise(AlertKind.KeyDrift, job.HostId, job.HostName, job.Id, $"the host's key changed outside the appliance; escrowed as version {Versions(result)}");
+        return StepOutcome.Success($"{entries.Count} key(s), Recovery ID {Ids(entries)}; escrow {result.Outcome.ToString().ToLowerInvariant()}, current version {Versions(result)}");
+    }
+
+    private static string Versions(ImportResult result) =>
+        string.Join("+", result.CurrentVersions.Select(v => v.Version.ToString(CultureInfo.InvariantCulture)));
+
+    private static async Task<StepOutcome> CollectPolicyAsync(HostSession session, CancellationToken cancellationToken)
+    {
+        var settings = EncryptionSettingsParser.Parse((await RunAsync(session, HostCommand.EncryptionGet, cancellationToken).ConfigureAwait(false)).Stdout);
+        return StepOutcome.Success(Describe(settings));
+    }
+
+    private static string Describe(EncryptionSettings s) =>
+        $"Mode {s.Mode}; Require Secure Boot {s.RequireSecureBoot}; Require Executables Only From Installed VIBs {s.RequireExecutablesOnlyFromInstalledVibs}";
+
+    private async Task<StepOutcome> CollectBootConfigAsync(JobRecord job, HostSession session, CancellationToken cancellationToken)
+    {
+        var config = BootConfig.Parse((await RunAsync(session, HostCommand.BootConfig, cancellationToken).ConfigureAwait(false)).Stdout);
+        var kernelOpt = config.KernelOpt;
+        var note = "";
+        if (kernelOpt is not null && kernelOpt.Contains("encryptionRecoveryKey", StringComparison.OrdinalIgnoreCase))
+        {
+            // A recovery key persisted in boot.cfg would be readable by anyone with the boot disk.
+            kernelOpt = string.Join(' ', kernelOpt.Split(' ', StringSplitOptions.RemoveEmptyEntries).Where(o => !o.StartsWith("encryptionRecoveryKey", StringComparison.OrdinalIgnoreCase)));
+            note = "; kernelopt holds encryptionRecoveryKey (not recorded)";
+            _alerts.Raise(AlertKind.EscrowAtRisk, job.HostId, job.HostName, job.Id, "/bootbank/boot.cfg kernelopt holds encryptionRecoveryKey: remove it from the host's boot options and rotate the key");
+        }
+        ApplyFacts(job, new HostFacts(KernelOpt: kernelOpt));
+        return StepOutcome.Success($"build {config.Build ?? "?"}; updated {config.Updated?.ToString(CultureInfo.InvariantCulture) ?? "?"}; kernelopt '{kernelOpt}'{note}");
+    }
+
+    private async Task<StepOutcome> CollectPlatformAsync(JobRecord job, HostSession session, CancellationToken cancellationToken)
+    {
+        var platform = HardwarePlatformParser.Parse((await RunAsync(session, HostCommand.PlatformGet, cancellationToken).ConfigureAwait(false)).Stdout);
+        var uuid = UuidFromEsxcli(platform.Uuid);
+        var differs = ApplyFacts(job, new HostFacts(SmbiosUuid: uuid, Serial: platform.SerialNumber));
+        return StepOutcome.Success($"{platform.VendorName} {platform.ProductName}; serial {platform.SerialNumber}; UUID {uuid ?? platform.Uuid}" + DiffersNote(differs));
+    }
+
+    private async Task<StepOutcome> CollectNicsAsync(JobRecord job, HostSession session, CancellationToken cancellationToken)
+    {
+        var nics = NicListParser.Parse((await RunAsync(session, HostCommand.NicList, cancellationToken).ConfigureAwait(false)).Stdout);
+        var differs = ApplyFacts(job, new HostFacts(MacAddresses: nics.Select(n => n.MacAddress).ToList()));
+        return StepOutcome.Success(string.Join(", ", nics.Select(n => $"{n.Name} {n.MacAddress}")) + DiffersNote(differs));
+    }
+
+    private async Task<StepOutcome> CollectVersionAsync(JobRecord job, HostSession session, CancellationToken cancellationToken)
+    {
+        var version = EsxiVersionParser.Parse((await RunAsync(session, HostCommand.Version, cancellationToken).ConfigureAwait(false)).Stdout);
+        ApplyFacts(job, new HostFacts(EsxiVersion: version.Version, EsxiBuild: version.Build));
+        _access.MarkFactsCollected(job.HostId);
+        return StepOutcome.Success($"ESXi {version.Version} build {version.Build}" + (version.Release is null ? "" : $" ({version.Release})"));
+    }
+
+    private IReadOnlyList<string> ApplyFacts(JobRecord job, HostFacts facts)
+    {
+        var differs = _escrow.UpdateFacts(job.HostId, facts, JobActor(job));
+        if (differs.Count > 0)
+            _alerts.Raise(AlertKind.IdentityChanged, job.HostId, job.HostName, job.Id, $"the host reports a {string.Join(", ", differs)} other than the recorded one (board swap?); the record was not changed");
+        return differs;
+    }
+
+    private static string DiffersNote(IReadOnlyList<string> differs) =>
+        differs.Count == 0 ? "" : $"; differs from the record: {string.Join(", ", differs)}";
+
+    /// <summary>esxcli prints the SMBIOS UUID as 16 bytes <c>0xfa 0x8b ...</c>; read in printed order (byte order not confirmed).</summary>
+    internal static string? UuidFromEsxcli(string text)
+    {
+        var parts = text.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        if (parts.Length != 16)
+            return Guid.TryParse(text, out var direct) ? direct.ToString("D") : null;
+        var hex = new StringBuilder(32);
+        foreach (var part in parts)
+        {
+            var digits = part.StartsWith("0x", StringComparison.OrdinalIgnoreCase) ? part[2..] : part;
+            if (digits.Length is < 1 or > 2 || !digits.All(char.IsAsciiHexDigit))
+                return null;
+            hex.Append(digits.PadLeft(2, '0').ToLowerInvariant());
+        }
+        var h = hex.ToString();
+        return $"{h[..8]}-{h[8..12]}-{h[12..16]}-{h[16..20]}-{h[20..]}";
+    }
+
+    private async Task<StepOutcome> WaitForSshAsync(JobRecord job, StepRecord step, HostSession session, CancellationToken stopping, CancellationToken cancel)
+    {
+        // The deadline counts from the first attempt, so a restart does not extend the wait.
+        if (!job.Context.TryGetValue("waitUntil", out var untilText) || !DateTime.TryParse(untilText, CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind, out var until))
+        {
+            until = (step.Started ?? _time.GetUtcNow().UtcDateTime) + _options.WaitForSsh;
+            job.Context["waitUntil"] = until.ToString("O", CultureInfo.InvariantCulture);
+        }
+        using var both = CancellationTokenSource.CreateLinkedTokenSource(stopping, cancel);
+        string? last = null;
+        while (true)
+        {
+            try
+            {
+                var uptime = await session.RunAsync(HostCommand.Uptime, both.Token).ConfigureAwait(false);
+                if (uptime.ExitCode == 0)
+                    break;
+                last = $"uptime exited {uptime.ExitCode}";
+            }
+            catch (HostUnreachableException e)
+            {
+                last = e.Message;
+            }
+            catch (OperationCanceledException) when (cancel.IsCancellationRequested && !stopping.IsCancellationRequested)
+            {
+                return StepOutcome.Transient("cancelled while waiting for the host");
+            }
+            var now = _time.GetUtcNow().UtcDateTime;
+            if (now >= until)
+            {
+                return StepOutcome.Fatal($"the host did not answer SSH within {_options.WaitForSsh.TotalSeconds:0} s (last: {last})", AlertKind.HostNeverBack);
+            }
+            await session.CloseAsync().ConfigureAwait(false);
+            try
+            {
+                var delay = _options.WaitForSshPoll < until - now ? _options.WaitForSshPoll : until - now;
+                await Task.Delay(delay, _time, both.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (cancel.IsCancellationRequested && !stopping.IsCancellationRequested)
+            {
+                return StepOutcome.Transient("cancelled while waiting for the host");
+            }
+        }
+        var sessionId = _recovery.HostSeenUp(job.HostId);
+        if (sessionId is not null)
+            job.SessionId ??= sessionId;
+        return StepOutcome.Success("host answers SSH" + (sessionId is null ? "" : $"; recovery session {sessionId} moved to host-seen-up, revealed key marked used"));
+    }
+
+    private static async Task<StepOutcome> CheckModeTpmAsync(HostSession session, CancellationToken cancellationToken)
+    {
+        var settings = EncryptionSettingsParser.Parse((await RunAsync(session, HostCommand.EncryptionGet, cancellationToken).ConfigureAwait(false)).Stdout);
+        if (settings.Mode != ProtectionMode.Tpm)
+            return StepOutcome.Fatal($"encryption get shows Mode {settings.Mode}: the configuration is not TPM-protected, there is no recovery key to rotate", AlertKind.UnparseableOutput);
+        return StepOutcome.Success(Describe(settings));
+    }
+
+    private static async Task<int?> ReadUpdatedAsync(HostSession session, CancellationToken cancellationToken) =>
+        BootConfig.Parse((await RunAsync(session, HostCommand.BootConfig, cancellationToken).ConfigureAwait(false)).Stdout).Updated;
+
+    private static async Task<StepOutcome> BackupAsync(HostSession session, CancellationToken cancellationToken)
+    {
+        var before = await ReadUpdatedAsync(session, cancellationToken).ConfigureAwait(false);
+        // The exit code is 0 even when the save failed: judged by the output and by re-reading the boot bank.
+        var backup = await RunAsync(session, HostCommand.AutoBackup, cancellationToken, requireSuccess: false).ConfigureAwait(false);
+        var after = await ReadUpdatedAsync(session, cancellationToken).ConfigureAwait(false);
+        if (BackupJudge.Judge(backup.Stdout, before, after) is { } problem)
+            return StepOutcome.Transient(problem, AlertKind.BackupFailed);
+        return StepOutcome.Success(string.IsNullOrWhiteSpace(backup.Stdout)
+            ? $"nothing to save: the boot bank already holds this configuration (updated={after})"
+            : $"saved: boot bank updated {before} -> {after}");
+    }
+
+    private static RecoveryListEntry Single(IReadOnlyList<RecoveryListEntry> entries) => entries.Count == 1
+        ? entries[0]
+        : throw new EsxcliParseException(null, $"expected exactly one recovery key to rotate, the host lists {entries.Count} ({Ids(entries)})");
+
+    private async Task<StepOutcome> ListAndCompareAsync(JobRecord job, HostSession session, CancellationToken cancellationToken)
+    {
+        var entry = Single(await ListAsync(session, cancellationToken).ConfigureAwait(false));
+        var result = _escrow.EscrowEntries(job.HostId, [entry], KeySource.Collected, JobActor(job));
+        var version = _escrow.FindVersion(job.HostId, entry) ?? throw new InvalidOperationException("The key just escrowed was not found.");
+        job.Context[JobContext.RecoveryId] = entry.RecoveryId.ToString();
+        job.Context[JobContext.OldVersion] = version.Version.ToString(CultureInfo.InvariantCulture);
+        if (result.Outcome == ImportOutcome.Changed)
+        {
+            _alerts.Raise(AlertKind.KeyDrift, job.HostId, job.HostName, job.Id, $"the host's key differed from the escrow; escrowed as version {version.Version} before rotating");
+            return StepOutcome.Success($"Recovery ID {entry.RecoveryId}: key differed from the escrow, escrowed as version {version.Version} (drift)");
+        }
+        return StepOutcome.Success($"Recovery ID {entry.RecoveryId}: matches escrowed version {version.Version} ({result.Outcome.ToString().ToLowerInvariant()})");
+    }
+
+    private async Task<StepOutcome> RotateAsync(JobRecord job, StepRecord step, HostSession session, CancellationToken cancellationToken)
+    {
+        var recoveryId = RecoveryId.Parse(job.Context[JobContext.RecoveryId]);
+        var oldVersion = int.Parse(job.Context[JobContext.OldVersion], CultureInfo.InvariantCulture);
+        if (JobMachine.RotateGuard(step) == RotateAction.ListFirst)
+        {
+            // An earlier attempt may have rotated (a dropped connection, a restart): list and escrow before anything else.
+            var entry = Single(await ListAsync(session, cancellationToken).ConfigureAwait(false));
+            if (_escrow.FindVersion(job.HostId, entry)?.Version != oldVersion)
+            {
+                var escrowed = EscrowRotated(job, entry);
+                HostOpsLog.RotationFoundDone(_logger, job.HostName, escrowed);
+                return StepOutcome.Success($"an earlier attempt had rotated: the new key (Recovery ID {entry.RecoveryId}) is escrowed as version {escrowed}");
+            }
+            recoveryId = entry.RecoveryId;
+        }
+        var rotate = await RunAsync(session, HostCommand.Rotate(recoveryId), cancellationToken, requireSuccess: false).ConfigureAwait(false);
+        if (rotate.ExitCode == 0)
+            return StepOutcome.Success($"rotate -u {recoveryId} exited 0 (the new key is read back by list)");
+        var text = FirstLine(rotate.Stdout + "\n" + rotate.Stderr);
+        if (text.Contains("Unable to find the recovery key", StringComparison.OrdinalIgnoreCase))
+        {
+            // The host refused: nothing rotated, the escrowed key still protects it.
+            return StepOutcome.Fatal($"the host does not know Recovery ID {recoveryId}: '{text}'", AlertKind.RecoveryIdMismatch, settled: true);
+        }
+        return StepOutcome.Transient($"rotate exited {rotate.ExitCode}: '{text}'");
+    }
+
+    private int EscrowRotated(JobRecord job, RecoveryListEntry entry)
+    {
+        _escrow.EscrowEntries(job.HostId, [entry], KeySource.Rotated, JobActor(job));
+        var version = _escrow.FindVersion(job.HostId, entry) ?? throw new InvalidOperationException("The key just escrowed was not found.");
+        job.Context[JobContext.NewVersion] = version.Version.ToString(CultureInfo.InvariantCulture);
+        return version.Version;
+    }
+
+    private async Task<StepOutcome> EscrowRotatedAsync(JobRecord job, HostSession session, CancellationToken cancellationToken)
+    {
+        var oldVersion = int.Parse(job.Context[JobContext.OldVersion], CultureInfo.InvariantCulture);
+        var entry = Single(await ListAsync(session, cancellationToken).ConfigureAwait(false));
+        var existing = _escrow.FindVersion(job.HostId, entry);
+        if (existing?.Version == oldVersion)
+            return StepOutcome.Fatal("rotate exited 0 but the host still lists the old key: nothing was rotated", AlertKind.RecoveryIdMismatch, settled: true);
+        var version = EscrowRotated(job, entry);
+        var idNote = entry.RecoveryId.ToString() == job.Context[JobContext.RecoveryId] ? "" : $" (the Recovery ID changed from {job.Context[JobContext.RecoveryId]})";
+        return StepOutcome.Success($"new key escrowed as version {version}, Recovery ID {entry.RecoveryId}{idNote}");
+    }
+
+    private async Task<StepOutcome> VerifyAsync(JobRecord job, HostSession session, CancellationToken cancellationToken)
+    {
+        var expected = int.Parse(job.Context[JobContext.NewVersion], CultureInfo.InvariantCulture);
+        var entry = Single(await ListAsync(session, cancellationToken).ConfigureAwait(false));
+        var found = _escrow.FindVersion(job.HostId, entry);
+        if (found?.Version == expected && found.Status == KeyStatus.Current)
+            return StepOutcome.Success($"the host's key (Recovery ID {entry.RecoveryId}) is escrowed version {expected}, current");
+        // Whatever the host holds now must be in the escrow before the job stops.
+        var result = _escrow.EscrowEntries(job.HostId, [entry], KeySource.Collected, JobActor(job));
+        return StepOutcome.Fatal($"verification failed: the host lists Recovery ID {entry.RecoveryId} with a key other than version {expected}; escrowed it as {Versions(result)} (drift)", AlertKind.RecoveryIdMismatch);
+    }
+
+    private StepOutcome RetireOldKey(JobRecord job)
+    {
+        var oldVersion = int.Parse(job.Context[JobContext.OldVersion], CultureInfo.InvariantCulture);
+        var status = job.Kind == JobKind.PostRecovery ? KeyStatus.Used : KeyStatus.Superseded;
+        var record = _escrow.RetireVersion(job.HostId, oldVersion, status, JobActor(job), $"replaced by version {job.Context[JobContext.NewVersion]} (job {job.Id})");
+        return StepOutcome.Success($"version {oldVersion} is {record.Status.ToString().ToLowerInvariant()}");
+    }
+
+    private StepOutcome CompleteSession(JobRecord job)
+    {
+        if (job.SessionId is not { } sessionId)
+            return StepOutcome.Success("no recovery session to complete");
+        var problem = _recovery.Complete(sessionId, $"key rotated; version {job.Context[JobContext.NewVersion]} escrowed and verified; job {job.Id}");
+        return problem is null
+            ? StepOutcome.Success($"recovery session {sessionId} completed")
+            : StepOutcome.Fatal(problem, AlertKind.JobFailed, settled: true);
+    }
+
+    private static string FirstLine(string text) =>
+        Redaction.Truncate(text.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).FirstOrDefault() ?? "", 200);
+
+    /// <summary>A command exited with an error (esxcli exits 1; its message may be on stdout).</summary>
+    private sealed class CommandFailedException(HostCommand command, CommandResult result)
+        : Exception($"'{command.Name}' exited {result.ExitCode}: '{Redaction.Redact(FirstLine(result.Stdout + "\n" + result.Stderr))}'");
+}

@@ -1,0 +1,237 @@
+using RecoveryAssist.Server.Features.HostOps;
+
+namespace RecoveryAssist.Server.Tests.Features.HostOps;
+
+public sealed class JobMachineTests
+{
+    private static readonly DateTime T0 = new(2026, 1, 1, 0, 0, 0, DateTimeKind.Utc);
+    private static readonly RetryPolicy Policy = new(MaxAttempts: 3, CriticalMaxAttempts: 5, FirstDelay: TimeSpan.FromSeconds(2), MaxDelay: TimeSpan.FromSeconds(10));
+
+    private static JobRecord NewJob(JobKind kind = JobKind.PostRecovery) =>
+        JobMachine.Create(Guid.NewGuid(), kind, Guid.NewGuid(), "esx01", null, "tester", T0);
+
+    private static int IndexOf(JobRecord job, StepKind kind) => job.Steps.FindIndex(s => s.Kind == kind);
+
+    private static void SucceedUpTo(JobRecord job, StepKind before)
+    {
+        for (var i = 0; i < IndexOf(job, before); i++)
+        {
+            JobMachine.Begin(job, i, T0);
+            JobMachine.Complete(job, i, StepOutcome.Success("ok"), Policy, T0);
+        }
+    }
+
+    [Fact]
+    public void Plan_PostRecovery_IsTheIssuesOrder()
+    {
+        JobMachine.Plan(JobKind.PostRecovery).Should().Equal(
+            StepKind.WaitForSsh, StepKind.CheckModeTpm, StepKind.BackupBefore, StepKind.ListAndCompare, StepKind.Rotate,
+            StepKind.EscrowRotated, StepKind.VerifyEscrow, StepKind.BackupAfter, StepKind.RetireOldKey, StepKind.CompleteSession);
+    }
+
+    [Fact]
+    public void Next_NewJob_RunsFirstStep()
+    {
+        JobMachine.Next(NewJob(), T0).Should().Be(new JobDecision(DecisionKind.RunStep, 0));
+    }
+
+    [Fact]
+    public void Next_AllStepsSucceeded_Succeeds()
+    {
+        var job = NewJob(JobKind.Collect);
+        SucceedUpTo(job, StepKind.CollectVersion);
+        var last = job.Steps.Count - 1;
+        JobMachine.Begin(job, last, T0);
+        JobMachine.Complete(job, last, StepOutcome.Success("ok"), Policy, T0);
+
+        JobMachine.Next(job, T0).Kind.Should().Be(DecisionKind.Succeed);
+    }
+
+    [Fact]
+    public void Begin_Step_MarksRunningAndCountsAttemptBeforeActing()
+    {
+        var job = NewJob();
+
+        JobMachine.Begin(job, 0, T0);
+
+        job.State.Should().Be(JobState.Running);
+        job.Steps[0].Should().Match<StepRecord>(s => s.State == StepState.Running && s.Attempts == 1 && s.Started == T0);
+    }
+
+    [Fact]
+    public void Next_StepRunningAtRestart_RunsItAgain()
+    {
+        var job = NewJob();
+        JobMachine.Begin(job, 0, T0);
+
+        JobMachine.Next(job, T0.AddHours(1)).Should().Be(new JobDecision(DecisionKind.RunStep, 0));
+    }
+
+    [Theory]
+    [InlineData(1, 2)]
+    [InlineData(2, 4)]
+    [InlineData(3, 8)]
+    [InlineData(4, 10)]
+    [InlineData(30, 10)]
+    public void Delay_FailuresInRow_DoublesUpToTheMaximum(int failures, int seconds)
+    {
+        Policy.Delay(failures).Should().Be(TimeSpan.FromSeconds(seconds));
+    }
+
+    [Fact]
+    public void Complete_TransientFailure_WaitsWithBackoffThenRetries()
+    {
+        var job = NewJob();
+        JobMachine.Begin(job, 0, T0);
+
+        JobMachine.Complete(job, 0, StepOutcome.Transient("connection dropped"), Policy, T0);
+
+        job.State.Should().Be(JobState.Running);
+        job.Steps[0].State.Should().Be(StepState.Failed);
+        JobMachine.Next(job, T0.AddSeconds(1)).Should().Be(new JobDecision(DecisionKind.Wait, 0, T0.AddSeconds(2)));
+        JobMachine.Next(job, T0.AddSeconds(2)).Should().Be(new JobDecision(DecisionKind.RunStep, 0));
+    }
+
+    [Fact]
+    public void Complete_TransientFailuresUpToMaxAttempts_FailsJob()
+    {
+        var job = NewJob();
+        for (var i = 0; i < Policy.MaxAttempts; i++)
+        {
+            JobMachine.Begin(job, 0, T0);
+            JobMachine.Complete(job, 0, StepOutcome.Transient("connection dropped"), Policy, T0);
+        }
+
+        job.State.Should().Be(JobState.Failed);
+        job.Error.Should().Be("WaitForSsh: connection dropped");
+    }
+
+    [Fact]
+    public void Complete_FatalOutsideRotation_FailsJobAtOnce()
+    {
+        var job = NewJob();
+        JobMachine.Begin(job, 0, T0);
+
+        JobMachine.Complete(job, 0, StepOutcome.Fatal("line 2: expected 16 groups", AlertKind.UnparseableOutput), Policy, T0);
+
+        job.State.Should().Be(JobState.Failed);
+        job.Steps[0].FailuresInRow.Should().Be(1);
+    }
+
+    [Fact]
+    public void Complete_FatalAfterRotateStarted_RetriedUpToCriticalLimit()
+    {
+        var job = NewJob();
+        SucceedUpTo(job, StepKind.EscrowRotated);
+        var escrow = IndexOf(job, StepKind.EscrowRotated);
+
+        for (var i = 0; i < Policy.CriticalMaxAttempts - 1; i++)
+        {
+            JobMachine.Begin(job, escrow, T0);
+            JobMachine.Complete(job, escrow, StepOutcome.Fatal("line 2: garbled", AlertKind.UnparseableOutput), Policy, T0);
+            job.State.Should().Be(JobState.Running, "the host may hold a key the escrow does not: keep listing");
+        }
+        JobMachine.Begin(job, escrow, T0);
+        JobMachine.Complete(job, escrow, StepOutcome.Fatal("line 2: garbled", AlertKind.UnparseableOutput), Policy, T0);
+
+        job.State.Should().Be(JobState.Failed);
+    }
+
+    [Fact]
+    public void Complete_SettledFatalInRotation_FailsJob()
+    {
+        var job = NewJob();
+        SucceedUpTo(job, StepKind.Rotate);
+        var rotate = IndexOf(job, StepKind.Rotate);
+        JobMachine.Begin(job, rotate, T0);
+
+        JobMachine.Complete(job, rotate, StepOutcome.Fatal("Unable to find the recovery key", AlertKind.RecoveryIdMismatch, settled: true), Policy, T0);
+
+        job.State.Should().Be(JobState.Failed);
+    }
+
+    [Theory]
+    [InlineData(1, false)]
+    [InlineData(2, true)]
+    [InlineData(7, true)]
+    public void RotateGuard_Attempts_ListsFirstWhenAnEarlierAttemptMayHaveActed(int attempts, bool listFirst)
+    {
+        JobMachine.RotateGuard(new StepRecord { Kind = StepKind.Rotate, Attempts = attempts }).Should().Be(listFirst ? RotateAction.ListFirst : RotateAction.Rotate);
+    }
+
+    [Fact]
+    public void RequestCancel_PendingJob_CancelledAtOnce()
+    {
+        var job = NewJob();
+
+        JobMachine.RequestCancel(job, T0).Should().BeTrue();
+
+        job.State.Should().Be(JobState.Cancelled);
+    }
+
+    [Fact]
+    public void RequestCancel_RunningJobOutsideRotation_CancelsBeforeNextStep()
+    {
+        var job = NewJob();
+        SucceedUpTo(job, StepKind.BackupBefore);
+
+        JobMachine.RequestCancel(job, T0);
+
+        JobMachine.Next(job, T0).Kind.Should().Be(DecisionKind.Cancel);
+    }
+
+    [Fact]
+    public void RequestCancel_InsideRotationWindow_WaitsUntilNewKeyEscrowed()
+    {
+        var job = NewJob();
+        SucceedUpTo(job, StepKind.Rotate);
+        var rotate = IndexOf(job, StepKind.Rotate);
+        JobMachine.Begin(job, rotate, T0);
+        JobMachine.Complete(job, rotate, StepOutcome.Success("rotated"), Policy, T0);
+
+        JobMachine.RequestCancel(job, T0);
+
+        JobMachine.InCriticalSection(job).Should().BeTrue();
+        JobMachine.Next(job, T0).Should().Be(new JobDecision(DecisionKind.RunStep, IndexOf(job, StepKind.EscrowRotated)));
+        JobMachine.Begin(job, rotate + 1, T0);
+        JobMachine.Complete(job, rotate + 1, StepOutcome.Success("escrowed"), Policy, T0);
+        JobMachine.Next(job, T0).Kind.Should().Be(DecisionKind.Cancel);
+    }
+
+    [Fact]
+    public void Retry_FailedJob_ResumesAtFailedStepWithFreshBudgetAndKeptAttempts()
+    {
+        var job = NewJob();
+        SucceedUpTo(job, StepKind.CheckModeTpm);
+        var check = IndexOf(job, StepKind.CheckModeTpm);
+        JobMachine.Begin(job, check, T0);
+        JobMachine.Complete(job, check, StepOutcome.Fatal("Mode NONE", AlertKind.UnparseableOutput), Policy, T0);
+
+        JobMachine.Retry(job).Should().BeTrue();
+
+        job.State.Should().Be(JobState.Pending);
+        job.Steps[check].Should().Match<StepRecord>(s => s.FailuresInRow == 0 && s.Attempts == 1);
+        JobMachine.Next(job, T0).Should().Be(new JobDecision(DecisionKind.RunStep, check));
+    }
+
+    [Fact]
+    public void Retry_SucceededJob_Refused()
+    {
+        var job = NewJob();
+        JobMachine.Succeed(job, T0);
+
+        JobMachine.Retry(job).Should().BeFalse();
+    }
+
+    [Fact]
+    public void Complete_OutputWithKey_StoredRedacted()
+    {
+        var job = NewJob();
+        JobMachine.Begin(job, 0, T0);
+
+        JobMachine.Complete(job, 0, new StepOutcome(OutcomeKind.Transient, "key 478269-039194-473926-430939 seen", "kernelopt encryptionRecoveryKey=478269-039194"), Policy, T0);
+
+        job.Steps[0].Output.Should().Be("key [redacted] seen");
+        job.Steps[0].Message.Should().Be("kernelopt encryptionRecoveryKey=[redacted]");
+    }
+}
