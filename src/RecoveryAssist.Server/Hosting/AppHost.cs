@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Options;
 using RecoveryAssist.Server.Features.Audit;
 using RecoveryAssist.Server.Features.Auth;
+using RecoveryAssist.Server.Features.Boot;
 using RecoveryAssist.Server.Features.Escrow;
 using RecoveryAssist.Server.Features.Health;
 using RecoveryAssist.Server.Features.Recovery;
@@ -51,6 +52,12 @@ internal static class AppHost
         if (string.IsNullOrEmpty(builder.Configuration["urls"]))
             builder.WebHost.UseUrls(AppOptions.DefaultUrl);
         configure?.Invoke(builder);
+        // The one-time boot.cfg URL carries its token in the path: the hosting layer's request lines
+        // (Information) must never be logged, whatever the configured levels.
+        builder.Logging.AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.Warning);
+        builder.Logging.AddFilter("Microsoft.AspNetCore.Server.Kestrel", LogLevel.Warning);
+        builder.Logging.AddFilter("Microsoft.AspNetCore.Routing", LogLevel.Warning);
+        builder.Logging.AddFilter("Microsoft.AspNetCore.Http.Result", LogLevel.Warning);
 
         builder.Services.AddOptions<AppOptions>().Bind(builder.Configuration.GetSection(AppOptions.Section)).ValidateOnStart();
         builder.Services.AddSingleton<IValidateOptions<AppOptions>, AppOptionsValidator>();
@@ -68,6 +75,7 @@ internal static class AppHost
         builder.Services.AddSingleton(sp => store.CreateAuditLog(sp.GetRequiredService<TimeProvider>()));
         builder.Services.AddSingleton<EscrowService>();
         builder.Services.AddRecovery(builder.Configuration);
+        builder.Services.AddBoot(builder.Configuration);
         builder.Services.AddRecoveryAssistAuth();
         // Sign-in cookies are protected by keys kept with the data, not in the service account's profile.
         builder.Services.AddDataProtection()
@@ -109,6 +117,7 @@ internal static class AppHost
         app.MapEscrowEndpoints();
         app.MapAuditEndpoints();
         app.MapRecoveryEndpoints();
+        app.MapBootEndpoints();
         return app;
     }
 

@@ -22,6 +22,7 @@ internal enum Permission
     SessionsOpen,
     SessionsApprove,
     KeysReveal,
+    BootManage,
 }
 
 internal static class Permissions
@@ -37,7 +38,7 @@ internal static class Permissions
         [Role.Admin] = Enum.GetValues<Permission>().Where(p => p != Permission.KeysReveal).ToArray(),
         [Role.Technician] = [Permission.HostsRead, Permission.HostsWrite, Permission.SessionsRead, Permission.SessionsOpen, Permission.SessionsApprove, Permission.KeysReveal],
         [Role.Operator] = [Permission.HostsRead, Permission.SessionsRead, Permission.KeysReveal],
-        [Role.Automation] = [Permission.HostsRead, Permission.HostsWrite, Permission.KeysImport, Permission.ReportsRead, Permission.SessionsRead],
+        [Role.Automation] = [Permission.HostsRead, Permission.HostsWrite, Permission.KeysImport, Permission.ReportsRead, Permission.SessionsRead, Permission.BootManage],
         [Role.Auditor] = [Permission.HostsRead, Permission.ReportsRead, Permission.AuditRead, Permission.SessionsRead],
     };
 
@@ -56,6 +57,7 @@ internal static class Permissions
         Permission.SessionsOpen => "sessions:open",
         Permission.SessionsApprove => "sessions:approve",
         Permission.KeysReveal => "keys:reveal",
+        Permission.BootManage => "boot:manage",
         _ => throw new ArgumentOutOfRangeException(nameof(permission)),
     };
 
