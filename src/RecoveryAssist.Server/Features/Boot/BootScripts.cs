@@ -68,7 +68,8 @@ internal sealed class BootScripts(IpxeTemplates templates)
             ["timeout"] = ScriptValue.Number("timeout", checked(model.TimeoutSeconds * 1000)),
             ["loader"] = ScriptValue.Url("loader", model.LoaderUrl),
             // The EFI stub of a Linux stand-in finds its initrd by name; mboot ignores unknown options.
-            ["initrdarg"] = model.InitrdUrl is null ? ScriptValue.Empty : ScriptValue.Word("initrdarg", "initrd=" + FileName(model.InitrdUrl)),
+            ["initrdname"] = model.InitrdUrl is null ? ScriptValue.Empty : ScriptValue.Word("initrdname", FileName(model.InitrdUrl)),
+            ["noinitrd"] = model.InitrdUrl is null ? ScriptValue.Trusted("yes") : ScriptValue.Empty,
             ["initrd"] = initrd,
             ["bootcfg"] = ScriptValue.Url("bootcfg", model.BootCfgUrl),
             ["console"] = ScriptValue.Url("console", model.ConsoleUrl),
