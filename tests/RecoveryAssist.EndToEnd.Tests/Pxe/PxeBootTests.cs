@@ -63,8 +63,8 @@ public sealed class PxeBootTests(PxeAppliance appliance)
         {
             await first.WaitForAsync("RecoveryAssist recovery of host armed-bios.lab");
             await first.TypeAsync("n");
-            var cmdline = await first.WaitForAsync(@"^RA-CMDLINE: (.*)$");
-            var kernelopt = await first.WaitForAsync(@"^RA-KERNELOPT: (.*?)\r?$");
+            var cmdline = await first.WaitForAsync(@"RA-CMDLINE: ([^\r\n]*)\r?\n");
+            var kernelopt = await first.WaitForAsync(@"RA-KERNELOPT: ([^\r\n]*)\r?\n");
 
             cmdline.Groups[1].Value.Should().MatchRegex(@"-c http://10\.0\.2\.2:\d+/boot/cfg/[A-Za-z0-9_-]{43}/boot\.cfg");
             kernelopt.Groups[1].Value.Should().Be($"autoPartition=FALSE encryptionRecoveryKey={key.Reveal()}");
@@ -85,8 +85,8 @@ public sealed class PxeBootTests(PxeAppliance appliance)
 
         await machine.WaitForAsync("RecoveryAssist recovery of host armed-efi.lab");
         await machine.TypeAsync("n");
-        var cmdline = await machine.WaitForAsync(@"^RA-CMDLINE: (.*)$");
-        var kernelopt = await machine.WaitForAsync(@"^RA-KERNELOPT: (.*?)\r?$");
+        var cmdline = await machine.WaitForAsync(@"RA-CMDLINE: ([^\r\n]*)\r?\n");
+        var kernelopt = await machine.WaitForAsync(@"RA-KERNELOPT: ([^\r\n]*)\r?\n");
 
         cmdline.Groups[1].Value.Should().Contain("initrd=initrd.gz -c http://10.0.2.2:");
         kernelopt.Groups[1].Value.Should().Be($"autoPartition=FALSE encryptionRecoveryKey={key.Reveal()}");

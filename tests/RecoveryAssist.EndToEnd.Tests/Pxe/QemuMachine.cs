@@ -48,7 +48,7 @@ internal sealed class QemuMachine : IAsyncDisposable
             "-m", "256", "-smp", "1", "-nographic", "-no-reboot",
             "-smbios", $"type=1,uuid={uuid},serial={serial}",
             "-netdev", $"user,id=n0,bootfile={bootFile}",
-            "-device", $"virtio-net-pci,netdev=n0,mac={mac},bootindex=1,romfile={QemuRequirement.VirioRomFor(efi)}",
+            "-device", $"virtio-net-pci,netdev=n0,mac={mac},bootindex=1",
         };
         if (efi)
         {

@@ -15,9 +15,6 @@ public static class QemuRequirement
     public const string OvmfVars = "/usr/share/OVMF/OVMF_VARS_4M.fd";
     public const string Busybox = "/bin/busybox";
 
-    /// <summary>The iPXE ROM for the virtio NIC: the EFI one carries both the BIOS and the UEFI driver.</summary>
-    public static string VirioRomFor(bool efi) => efi ? VirtioRom : "/usr/lib/ipxe/qemu/pxe-virtio.rom";
-
     public static string? MissingReason
     {
         get

@@ -15,9 +15,8 @@ internal static class StandInImage
     public static string CacheDirectory { get; } =
         Environment.GetEnvironmentVariable("RA_PXE_CACHE") is { Length: > 0 } configured ? configured : Path.Combine(Path.GetTempPath(), "ra-pxe-cache");
 
-    // virtio-net as modules of Debian's cloud kernel, in dependency order.
-    private static readonly string[] Modules =
-        ["virtio", "virtio_ring", "virtio_pci_modern_dev", "virtio_pci_legacy_dev", "virtio_pci", "failover", "net_failover", "virtio_net"];
+    // virtio-net is built as modules in Debian's cloud kernel; their dependencies are read from each module.
+    private static readonly string[] WantedModules = ["virtio_pci", "virtio_net"];
 
     private const string Init = """
         #!/bin/busybox sh
@@ -33,7 +32,11 @@ internal static class StandInImage
         i=0
         while [ "$($B cat /sys/class/net/eth0/carrier 2>/dev/null)" != 1 ] && [ $i -lt 100 ]; do $B usleep 100000; i=$((i+1)); done
         cfg=$($B sed -n 's/.*-c \([^ ]*\).*/\1/p' /proc/cmdline)
-        if [ -n "$cfg" ] && $B wget -q -O /boot.cfg "$cfg"; then
+        server=$(echo "$cfg" | $B sed -n 's|^http://\([^/:]*\):\([0-9]*\)/.*|\1 \2|p')
+        # Wait until the appliance answers a TCP connect (nothing sent): the one-time URL is fetched once.
+        i=0
+        while ! $B nc -w 1 $server </dev/null >/dev/null 2>&1 && [ $i -lt 50 ]; do $B usleep 200000; i=$((i+1)); done
+        if [ -n "$cfg" ] && $B wget -O /boot.cfg "$cfg"; then
           echo "RA-KERNELOPT: $($B sed -n 's/^kernelopt=//p' /boot.cfg)"
         else
           echo "RA-FETCH-FAILED"
@@ -55,14 +58,26 @@ internal static class StandInImage
             var vmlinuz = Directory.GetFiles(Path.Combine(kernelRoot, "boot"), "vmlinuz-*").Single();
             File.Copy(vmlinuz, Path.Combine(image, "standin", "vmlinuz"), overwrite: true);
             var modules = Directory.GetDirectories(Path.Combine(kernelRoot, "lib", "modules")).Single();
+            var paths = Directory.GetFiles(Path.Combine(modules, "kernel"), "*.ko", SearchOption.AllDirectories)
+                .ToDictionary(p => Path.GetFileNameWithoutExtension(p), StringComparer.Ordinal);
+            var ordered = new List<string>();
+            void Visit(string module)
+            {
+                if (ordered.Contains(module))
+                    return;
+                if (!paths.TryGetValue(module, out var path))
+                    return; // built into the kernel
+                foreach (var dependency in Depends(File.ReadAllBytes(path)))
+                    Visit(dependency);
+                ordered.Add(module);
+            }
+            foreach (var module in WantedModules)
+                Visit(module);
             var cpio = new Cpio().Directory("bin").Directory("dev").Directory("proc").Directory("sys").Directory("lib")
                 .File("bin/busybox", await File.ReadAllBytesAsync(QemuRequirement.Busybox), executable: true)
-                .File("init", Encoding.ASCII.GetBytes(Init.Replace("\r\n", "\n").Replace("MODULES", string.Join(' ', Modules)) + "\n"), executable: true);
-            foreach (var module in Modules)
-            {
-                var path = Directory.GetFiles(Path.Combine(modules, "kernel"), module + ".ko", SearchOption.AllDirectories).Single();
-                cpio.File($"lib/{module}.ko", await File.ReadAllBytesAsync(path));
-            }
+                .File("init", Encoding.ASCII.GetBytes(Init.Replace("\r\n", "\n").Replace("MODULES", string.Join(' ', ordered)) + "\n"), executable: true);
+            foreach (var module in ordered)
+                cpio.File($"lib/{module}.ko", await File.ReadAllBytesAsync(paths[module]));
             await File.WriteAllBytesAsync(Path.Combine(image, "standin", "initrd.gz"), cpio.ToGzip());
             await File.WriteAllTextAsync(Path.Combine(image, "boot.cfg"), """
                 bootstate=0
@@ -82,6 +97,18 @@ internal static class StandInImage
         {
             Lock.Release();
         }
+    }
+
+    /// <summary>The <c>depends=</c> entry of a module's .modinfo section.</summary>
+    private static IEnumerable<string> Depends(byte[] module)
+    {
+        var marker = "\0depends="u8;
+        var at = module.AsSpan().IndexOf(marker);
+        if (at < 0)
+            return [];
+        var start = at + marker.Length;
+        var end = module.AsSpan(start).IndexOf((byte)0);
+        return Encoding.ASCII.GetString(module, start, end).Split(',', StringSplitOptions.RemoveEmptyEntries);
     }
 
     /// <summary>Debian's cloud kernel package, unpacked: small, with virtio-net as modules.</summary>
