@@ -48,7 +48,12 @@ internal sealed partial class BootTftpHost : IHostedService, IAsyncDisposable
         {
             var path = Path.Combine(_options.IpxeDirectory, name);
             if (File.Exists(path))
+            {
                 _files.AddFile(name, path);
+                // dnsmasq's pxe-service appends ".0" to a BIOS basename: serve that spelling too.
+                if (name == "undionly.kpxe")
+                    _files.AddFile("undionly.0", path);
+            }
             else
                 missing.Add(name);
         }
