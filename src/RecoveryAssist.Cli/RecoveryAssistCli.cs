@@ -11,6 +11,7 @@ internal static class RecoveryAssistCli
         var root = new RootCommand("RecoveryAssist: escrow and recovery of ESXi TPM recovery keys.");
         root.Add(KeyCommands.Build(console));
         root.Add(ParseCommands.Build(console));
+        root.Add(DhcpSnippetCommand.Build(console));
         root.Add(Remote.RemoteSettings.Server);
         foreach (var command in Remote.RemoteCommands.Build(console).Concat(Admin.AdminCommands.Build(console)))
             root.Add(command);

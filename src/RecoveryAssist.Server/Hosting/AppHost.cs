@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Options;
 using RecoveryAssist.Server.Features.Audit;
 using RecoveryAssist.Server.Features.Auth;
+using RecoveryAssist.Server.Features.Boot;
 using RecoveryAssist.Server.Features.Escrow;
 using RecoveryAssist.Server.Features.Health;
 using RecoveryAssist.Server.Features.HostOps;
@@ -52,6 +53,12 @@ internal static class AppHost
         if (string.IsNullOrEmpty(builder.Configuration["urls"]))
             builder.WebHost.UseUrls(AppOptions.DefaultUrl);
         configure?.Invoke(builder);
+        // The one-time boot.cfg URL carries its token in the path: the hosting layer's request lines
+        // (Information) must never be logged, whatever the configured levels.
+        builder.Logging.AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.Warning);
+        builder.Logging.AddFilter("Microsoft.AspNetCore.Server.Kestrel", LogLevel.Warning);
+        builder.Logging.AddFilter("Microsoft.AspNetCore.Routing", LogLevel.Warning);
+        builder.Logging.AddFilter("Microsoft.AspNetCore.Http.Result", LogLevel.Warning);
 
         builder.Services.AddOptions<AppOptions>().Bind(builder.Configuration.GetSection(AppOptions.Section)).ValidateOnStart();
         builder.Services.AddSingleton<IValidateOptions<AppOptions>, AppOptionsValidator>();
@@ -70,6 +77,7 @@ internal static class AppHost
         builder.Services.AddSingleton<EscrowService>();
         builder.Services.AddRecovery(builder.Configuration);
         builder.Services.AddHostOps(builder.Configuration);
+        builder.Services.AddBoot(builder.Configuration);
         builder.Services.AddRecoveryAssistAuth();
         // Sign-in cookies are protected by keys kept with the data, not in the service account's profile.
         builder.Services.AddDataProtection()
@@ -112,6 +120,7 @@ internal static class AppHost
         app.MapAuditEndpoints();
         app.MapRecoveryEndpoints();
         app.MapHostOpsEndpoints();
+        app.MapBootEndpoints();
         return app;
     }
 

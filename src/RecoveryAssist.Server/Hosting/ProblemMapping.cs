@@ -19,7 +19,7 @@ internal sealed partial class ProblemMapping(IProblemDetailsService problems, IL
             _ => (500, "internal", "An internal error occurred; the appliance log has the details.", (object?)null),
         };
         if (status >= 500)
-            LogUnhandled(logger, exception, context.Request.Path);
+            LogUnhandled(logger, exception, RedactedPath(context.Request.Path));
         var problem = new ProblemDetails
         {
             Status = status,
@@ -32,6 +32,10 @@ internal sealed partial class ProblemMapping(IProblemDetailsService problems, IL
         context.Response.StatusCode = status;
         return await problems.TryWriteAsync(new ProblemDetailsContext { HttpContext = context, ProblemDetails = problem, Exception = exception }).ConfigureAwait(false);
     }
+
+    /// <summary>The one-time boot.cfg URL carries its token in the path: never log it.</summary>
+    public static string RedactedPath(PathString path) =>
+        path.StartsWithSegments("/boot/cfg", StringComparison.OrdinalIgnoreCase) ? "/boot/cfg/[redacted]" : path.ToString();
 
     // System.Text.Json's messages name the JSON path and line, and never echo values.
     private static string DescribeJson(JsonException e) =>

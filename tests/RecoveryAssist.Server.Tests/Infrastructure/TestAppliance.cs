@@ -47,6 +47,7 @@ internal sealed class TestAppliance : IAsyncDisposable
         [
             "--urls", "http://127.0.0.1:0",
             $"--{AppOptions.Section}:DataDirectory={dataDirectory}",
+            "--RecoveryAssist:Boot:TftpPort=0",
             "--Logging:LogLevel:Default=Warning",
             .. settings,
         ];

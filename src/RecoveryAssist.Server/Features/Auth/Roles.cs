@@ -25,6 +25,7 @@ internal enum Permission
     HostsOperate,
     HostsCredentials,
     HostKeysPin,
+    BootManage,
 }
 
 internal static class Permissions
@@ -40,7 +41,7 @@ internal static class Permissions
         [Role.Admin] = Enum.GetValues<Permission>().Where(p => p != Permission.KeysReveal).ToArray(),
         [Role.Technician] = [Permission.HostsRead, Permission.HostsWrite, Permission.SessionsRead, Permission.SessionsOpen, Permission.SessionsApprove, Permission.KeysReveal, Permission.HostsOperate],
         [Role.Operator] = [Permission.HostsRead, Permission.SessionsRead, Permission.KeysReveal],
-        [Role.Automation] = [Permission.HostsRead, Permission.HostsWrite, Permission.KeysImport, Permission.ReportsRead, Permission.SessionsRead, Permission.HostsOperate, Permission.HostsCredentials],
+        [Role.Automation] = [Permission.HostsRead, Permission.HostsWrite, Permission.KeysImport, Permission.ReportsRead, Permission.SessionsRead, Permission.HostsOperate, Permission.HostsCredentials, Permission.BootManage],
         [Role.Auditor] = [Permission.HostsRead, Permission.ReportsRead, Permission.AuditRead, Permission.SessionsRead],
     };
 
@@ -62,6 +63,7 @@ internal static class Permissions
         Permission.HostsOperate => "hosts:operate",
         Permission.HostsCredentials => "hosts:credentials",
         Permission.HostKeysPin => "hosts:pin",
+        Permission.BootManage => "boot:manage",
         _ => throw new ArgumentOutOfRangeException(nameof(permission)),
     };
 

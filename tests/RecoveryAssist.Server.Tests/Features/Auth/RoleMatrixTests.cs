@@ -58,6 +58,16 @@ public sealed class RoleMatrixTests : IAsyncLifetime
         ["POST /api/jobs/{id:guid}/cancel"] = "admin technician automation",
         ["POST /api/jobs/{id:guid}/retry"] = "admin technician automation",
         ["GET /api/alerts"] = SignedIn,
+        ["GET /boot/bootstrap.ipxe"] = Anyone,
+        ["GET /boot/script.ipxe"] = Anyone,
+        ["GET /boot/cfg/{token}/boot.cfg"] = Anyone,
+        ["GET /boot/images/{id}/{**path}"] = Anyone,
+        ["GET /api/boot/checkins"] = SignedIn,
+        ["POST /api/boot/checkins/{mac}/bind"] = "admin technician automation",
+        ["GET /api/boot/images"] = SignedIn,
+        ["POST /api/boot/images"] = "admin automation",
+        ["GET /api/boot/sessions/{id:guid}/arm"] = SignedIn,
+        ["POST /api/boot/sessions/{id:guid}/arm"] = "admin technician",
         ["GET /api/sessions/"] = SignedIn,
         ["POST /api/sessions/"] = "admin technician",
         ["GET /api/sessions/{id:guid}"] = SignedIn,
@@ -177,7 +187,11 @@ public sealed class RoleMatrixTests : IAsyncLifetime
         var path = pattern
             .Replace("{id:guid}", Guid.NewGuid().ToString(), StringComparison.Ordinal)
             .Replace("{userName}", "nobody", StringComparison.Ordinal)
-            .Replace("{documentName}", "v1", StringComparison.Ordinal);
+            .Replace("{documentName}", "v1", StringComparison.Ordinal)
+            .Replace("{token}", "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", StringComparison.Ordinal)
+            .Replace("{mac}", "00:50:56:00:00:01", StringComparison.Ordinal)
+            .Replace("{id}", "esxi-8", StringComparison.Ordinal)
+            .Replace("{**path}", "boot.cfg", StringComparison.Ordinal);
         using var request = new HttpRequestMessage(new HttpMethod(method), path);
         if (method is "POST" or "PUT")
             request.Content = pattern.EndsWith("/powercli", StringComparison.Ordinal)
