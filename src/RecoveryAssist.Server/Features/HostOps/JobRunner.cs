@@ -94,9 +94,11 @@ internal sealed class JobRunner : BackgroundService
     private async Task RunAsync(Guid id, CancellationToken stopping)
     {
         await Task.Yield();
-        var job = _jobs.Get(id);
+        JobRecord? job = null;
+        var crashed = false;
         try
         {
+            job = _jobs.Get(id);
             if (job is null || !job.IsActive)
                 return;
             var hostLock = _hostLocks.GetOrAdd(job.HostId, _ => new SemaphoreSlim(1, 1));
@@ -127,11 +129,28 @@ internal sealed class JobRunner : BackgroundService
         catch (Exception e)
         {
             HostOpsLog.JobCrashed(_logger, e, id, job?.HostName ?? "?");
+            crashed = true;
         }
         finally
         {
             _queued.TryRemove(id, out _);
             _running.TryRemove(id, out _);
+        }
+        // A job is never left pending with nobody to run it: after an unexpected error it is queued again
+        // (its steps' attempt counts still bound the work it does on the host).
+        if (crashed && !stopping.IsCancellationRequested)
+            _ = RequeueLaterAsync(id, stopping);
+    }
+
+    private async Task RequeueLaterAsync(Guid id, CancellationToken stopping)
+    {
+        try
+        {
+            await Task.Delay(_options.Retry.MaxDelay, _time, stopping).ConfigureAwait(false);
+            Enqueue(id);
+        }
+        catch (OperationCanceledException)
+        {
         }
     }
 
