@@ -1,7 +1,4 @@
 using System.Collections.Concurrent;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.DependencyInjection;
 using RecoveryAssist.Core.Esxcli;
 using RecoveryAssist.Core.Keys;
@@ -9,7 +6,6 @@ using RecoveryAssist.EndToEnd.Tests.Infrastructure;
 using RecoveryAssist.Server.Features.Escrow;
 using RecoveryAssist.Server.Features.HostOps;
 using RecoveryAssist.Server.Features.Recovery;
-using RecoveryAssist.Server.Hosting;
 
 namespace RecoveryAssist.EndToEnd.Tests.HostOps;
 
@@ -32,23 +28,21 @@ internal sealed class HostOpsAppliance : IAsyncDisposable
         $"--{HostOpsOptions.Section}:RecoveryWatchSeconds=0",
     ];
 
-    private readonly WebApplication _app;
+    private readonly TestAppliance _appliance;
 
-    private HostOpsAppliance(WebApplication app, string dataDirectory, Uri address, StepHooks observer)
+    private HostOpsAppliance(TestAppliance appliance, StepHooks observer)
     {
-        _app = app;
-        DataDirectory = dataDirectory;
-        Address = address;
+        _appliance = appliance;
         Observer = observer;
     }
 
-    public string DataDirectory { get; }
+    public string DataDirectory => _appliance.DataDirectory;
 
-    public Uri Address { get; }
+    public Uri Address => _appliance.Address;
 
     public StepHooks Observer { get; }
 
-    public IServiceProvider Services => _app.Services;
+    public IServiceProvider Services => _appliance.Services;
 
     public EscrowService Escrow => Services.GetRequiredService<EscrowService>();
 
@@ -64,20 +58,9 @@ internal sealed class HostOpsAppliance : IAsyncDisposable
 
     public static async Task<HostOpsAppliance> StartAsync(params string[] settings)
     {
-        var dataDirectory = Path.Combine(Path.GetTempPath(), "ra-hostops-" + Guid.NewGuid().ToString("N"));
         var observer = new StepHooks();
-        string[] args =
-        [
-            "--urls", "http://127.0.0.1:0",
-            $"--RecoveryAssist:DataDirectory={dataDirectory}",
-            "--Logging:LogLevel:Default=Warning",
-            .. FastSettings,
-            .. settings,
-        ];
-        var app = AppHost.Build(args, b => b.Services.AddSingleton<IJobObserver>(observer), new StringWriter());
-        await app.StartAsync();
-        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        return new HostOpsAppliance(app, dataDirectory, new Uri(address), observer);
+        var appliance = await TestAppliance.StartAsync(b => b.Services.AddSingleton<IJobObserver>(observer), null, [.. FastSettings, .. settings]);
+        return new HostOpsAppliance(appliance, observer);
     }
 
     /// <summary>Enrols a simulated host: the host record and its SSH access (its key, or its password).</summary>
@@ -121,11 +104,7 @@ internal sealed class HostOpsAppliance : IAsyncDisposable
         Escrowed(hostId, state.SavedConfig.RecoveryId, state.SavedConfig.RecoveryKey).Should().NotBeNull($"the saved key must be escrowed ({because})");
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        await _app.StopAsync();
-        await _app.DisposeAsync();
-    }
+    public ValueTask DisposeAsync() => _appliance.DisposeAsync();
 
     /// <summary>Runs test actions when a job on a given host reaches a given step (e.g. arm a fault just before it acts).</summary>
     internal sealed class StepHooks : IJobObserver
