@@ -25,7 +25,7 @@ try
         $"00:50:{i >> 24 & 0xff:x2}:{i >> 16 & 0xff:x2}:{i >> 8 & 0xff:x2}:{i & 0xff:x2}",
         Guid.NewGuid().ToString(),
         $"SN{i:D8}",
-        RecoveryList(new RecoveryId(Guid.NewGuid()), RecoveryKey.Generate()))).ToArray();
+        EsxcliOutput.NewHostKey().Output)).ToArray();
 
     var import = Stopwatch.StartNew();
     var failed = 0;
@@ -80,8 +80,5 @@ finally
     await server.DisposeAsync();
     TestDirectory.Delete(data);
 }
-
-static string RecoveryList(RecoveryId id, RecoveryKey key) =>
-    "Recovery ID                             Key\n--------------------------------------  ---\n" + $"{id}  {key.Reveal()}\n";
 
 internal sealed record Host(string Name, string Mac, string Uuid, string Serial, string Output);

@@ -109,12 +109,9 @@ internal sealed class TestAppliance : IAsyncDisposable
         return users.CreateToken(users.Find(userName)!, "test", scopes, null, Actor.System).Token;
     }
 
-    public UserService CreateUser(string userName, string role)
-    {
-        var users = Services.GetRequiredService<UserService>();
-        users.Create(userName, Enum.Parse<Role>(role, ignoreCase: true), Password, Actor.System);
-        return users;
-    }
+    /// <summary>Creates a user of <paramref name="role"/> (admin, technician, operator, automation, auditor) with <see cref="Password"/>.</summary>
+    public void CreateUser(string userName, string role) =>
+        Services.GetRequiredService<UserService>().Create(userName, Enum.Parse<Role>(role, ignoreCase: true), Password, Actor.System);
 
     /// <summary>Stops the appliance and closes its store, keeping the data directory (to inspect it, or to start again on it).</summary>
     public async Task StopAsync()

@@ -15,6 +15,8 @@ internal static class RemoteCommands
         yield return Coverage(console);
         yield return SessionCommands.Recover(console);
         yield return SessionCommands.Session(console);
+        foreach (var command in HostOpsCommands.Build(console))
+            yield return command;
     }
 
     private static Command Login(CliConsole console)

@@ -44,6 +44,9 @@ internal sealed class HostOpsAppliance : IAsyncDisposable
 
     public IServiceProvider Services => _appliance.Services;
 
+    /// <summary>An API token of a new user of <paramref name="role"/>, for the command line or an HTTP client.</summary>
+    public string CreateToken(string role) => _appliance.CreateToken(role);
+
     public EscrowService Escrow => Services.GetRequiredService<EscrowService>();
 
     public HostOpsService Jobs => Services.GetRequiredService<HostOpsService>();

@@ -53,9 +53,8 @@ public sealed class PxeAppliance : IAsyncLifetime
     {
         var escrow = Services.GetRequiredService<EscrowService>();
         var host = escrow.CreateHost(new HostInput(name, SmbiosUuid: uuid, Serial: serial, MacAddresses: [mac], KernelOpt: "autoPartition=FALSE"), Actor.System);
-        var id = new RecoveryId(Guid.NewGuid());
-        var key = RecoveryKey.Generate();
-        escrow.ImportForHost(host.Id, $"Recovery ID                             Key\n--------------------------------------  ---\n{id}  {key.Reveal()}\n", null, KeySource.Imported, Actor.System);
+        var (_, key, output) = EsxcliOutput.NewHostKey();
+        escrow.ImportForHost(host.Id, output, null, KeySource.Imported, Actor.System);
         return (host, key);
     }
 

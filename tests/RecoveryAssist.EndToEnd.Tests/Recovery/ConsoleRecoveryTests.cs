@@ -41,9 +41,7 @@ public sealed class ConsoleRecoveryTests : IAsyncLifetime
         using var auditor = await SignInAsync("auditor-e2e");
         var created = await admin.PostAsJsonAsync("/api/hosts", new { name = "esx-e2e.lab", serial = "E2E-1" });
         var hostId = (await created.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString();
-        var recoveryId = new RecoveryId(Guid.NewGuid());
-        var key = RecoveryKey.Generate();
-        var output = $"Recovery ID                             Key\n--------------------------------------  ---\n{recoveryId}  {key.Reveal()}\n";
+        var (_, key, output) = EsxcliOutput.NewHostKey();
         (await admin.PostAsJsonAsync($"/api/hosts/{hostId}/import", new { output })).EnsureSuccessStatusCode();
 
         var opened = await techA.PostAsJsonAsync("/api/sessions", new { host = "esx-e2e.lab", reason = "motherboard-replaced", ticket = "CHG-1001" });
