@@ -31,12 +31,31 @@ internal sealed record HostView(
     string? EsxiBuild,
     string? KernelOpt,
     IReadOnlyList<string> Tags,
+    HostSecurityView Security,
     DateTime Created,
     DateTime Updated)
 {
     public static HostView From(HostRecord h) => new(
         h.Id, h.Name, h.ManagementAddress, h.SmbiosUuid, h.Serial, h.MacAddresses, h.BmcAddress,
-        h.EsxiVersion, h.EsxiBuild, h.KernelOpt, h.Tags, h.Created, h.Updated);
+        h.EsxiVersion, h.EsxiBuild, h.KernelOpt, h.Tags, HostSecurityView.From(h.Security), h.Created, h.Updated);
+}
+
+/// <summary>The host's secure configuration as last read; nulls were never read (or not reported).</summary>
+internal sealed record HostSecurityView(
+    string? Mode,
+    bool? RequireSecureBoot,
+    bool? RequireExecInstalledOnly,
+    bool? ExecInstalledOnlyConfigured,
+    bool? ExecInstalledOnlyRuntime,
+    bool? FirmwareSecureBoot,
+    bool? TpmPresent,
+    string? TpmVendor,
+    DateTime? PolicyRead)
+{
+    public static HostSecurityView From(HostSecurity s) => new(
+        s.Mode switch { RecoveryAssist.Core.Esxcli.ProtectionMode.Tpm => "TPM", RecoveryAssist.Core.Esxcli.ProtectionMode.None => "NONE", _ => null },
+        s.RequireSecureBoot, s.RequireExecInstalledOnly, s.ExecInstalledOnlyConfigured, s.ExecInstalledOnlyRuntime,
+        s.FirmwareSecureBoot, s.TpmPresent, s.TpmVendor, s.PolicyRead);
 }
 
 /// <summary>Key metadata: everything about a key version except the key.</summary>
@@ -114,4 +133,12 @@ internal sealed record HostFacts(
     IReadOnlyList<string>? MacAddresses = null,
     string? EsxiVersion = null,
     string? EsxiBuild = null,
-    string? KernelOpt = null);
+    string? KernelOpt = null,
+    RecoveryAssist.Core.Esxcli.ProtectionMode? Mode = null,
+    bool? RequireSecureBoot = null,
+    bool? RequireExecInstalledOnly = null,
+    bool? ExecInstalledOnlyConfigured = null,
+    bool? ExecInstalledOnlyRuntime = null,
+    bool? FirmwareSecureBoot = null,
+    bool? TpmPresent = null,
+    string? TpmVendor = null);
