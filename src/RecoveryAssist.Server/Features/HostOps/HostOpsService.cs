@@ -9,7 +9,7 @@ namespace RecoveryAssist.Server.Features.HostOps;
 /// <param name="Steps">The planned steps; null for the kind's fixed plan.</param>
 /// <param name="Context">Values the planned steps read (never key material).</param>
 /// <param name="Detail">Added to the job's audit record.</param>
-/// <param name="Check">Runs inside the transaction that creates the job, after the host-busy check: it may refuse (throw) or append its own audit records.</param>
+/// <param name="Check">Runs inside the transaction that creates the job, after the host-busy check and before <paramref name="Context"/> is read: it may refuse (throw), append its own audit records, or add to a mutable context.</param>
 internal sealed record JobRequest(
     JobKind Kind,
     Guid HostId,
