@@ -42,6 +42,23 @@ public sealed class HostOpsCoreTests
     }
 
     [Fact]
+    public void Catalogue_PolicyCommands_ExactTextAndWhichOnesChangeTheHost()
+    {
+        HostCommand.KernelExecInstalledOnly.Text.Should().Be("esxcli system settings kernel list -o execInstalledOnly");
+        HostCommand.SecureBootStatus.Text.Should().Be("/usr/lib/vmware/secureboot/bin/secureBoot.py -s");
+        HostCommand.TrustedBootGet.Text.Should().Be("esxcli hardware trustedboot get");
+        HostCommand.BackupNow.Text.Should().Be("/bin/backup.sh 0");
+        HostCommand.SetModeTpm.Text.Should().Be("esxcli system settings encryption set --mode=TPM");
+        HostCommand.SetExecInstalledOnlyOption.Text.Should().Be("esxcli system settings kernel set -s execInstalledOnly -v TRUE");
+        HostCommand.SetRequireSecureBoot(true).Text.Should().Be("esxcli system settings encryption set --require-secure-boot=T");
+        HostCommand.SetRequireSecureBoot(false).Text.Should().Be("esxcli system settings encryption set --require-secure-boot=F");
+        HostCommand.SetRequireExecInstalledOnly(true).Text.Should().Be("esxcli system settings encryption set --require-exec-installed-only=T");
+        HostCommand.SetRequireExecInstalledOnly(false).Text.Should().Be("esxcli system settings encryption set --require-exec-installed-only=F");
+        new[] { HostCommand.KernelExecInstalledOnly, HostCommand.SecureBootStatus, HostCommand.TrustedBootGet }.Should().OnlyContain(c => !c.Mutates);
+        new[] { HostCommand.BackupNow, HostCommand.SetModeTpm, HostCommand.SetExecInstalledOnlyOption, HostCommand.SetRequireSecureBoot(true) }.Should().OnlyContain(c => c.Mutates);
+    }
+
+    [Fact]
     public void Rotate_RecoveryIdAndKeyId_BuiltFromValidatedValues()
     {
         var id = RecoveryId.Parse("{2DDD5424-7F3F-406A-8DA8-D62630F6C8BC}");
