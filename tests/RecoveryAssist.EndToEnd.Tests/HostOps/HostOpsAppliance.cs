@@ -7,7 +7,9 @@ using RecoveryAssist.Core.Esxcli;
 using RecoveryAssist.Core.Keys;
 using RecoveryAssist.EndToEnd.Tests.Infrastructure;
 using RecoveryAssist.Server.Features.Escrow;
+using RecoveryAssist.Server.Features.Auth;
 using RecoveryAssist.Server.Features.HostOps;
+using RecoveryAssist.Server.Features.Policy;
 using RecoveryAssist.Server.Features.Recovery;
 using RecoveryAssist.Server.Hosting;
 
@@ -60,11 +62,20 @@ internal sealed class HostOpsAppliance : IAsyncDisposable
 
     public RecoverySessionService Sessions => Services.GetRequiredService<RecoverySessionService>();
 
+    public PolicyService Policy => Services.GetRequiredService<PolicyService>();
+
+    /// <summary>The audit records about a host, oldest first.</summary>
+    public IReadOnlyList<RecoveryAssist.Server.Features.Audit.AuditRecord> Audit(HostRecord host) =>
+        Services.GetRequiredService<RecoveryAssist.Server.Features.Audit.AuditLog>().Read(0, 10_000, $"host:{host.Name}");
+
     public static Actor Tester { get; } = new("tester", null);
 
-    public static async Task<HostOpsAppliance> StartAsync(params string[] settings)
+    public static Task<HostOpsAppliance> StartAsync(params string[] settings) =>
+        StartInAsync(Path.Combine(Path.GetTempPath(), "ra-hostops-" + Guid.NewGuid().ToString("N")), settings);
+
+    /// <summary>Starts on a given data directory (to restart an appliance that was disposed).</summary>
+    public static async Task<HostOpsAppliance> StartInAsync(string dataDirectory, params string[] settings)
     {
-        var dataDirectory = Path.Combine(Path.GetTempPath(), "ra-hostops-" + Guid.NewGuid().ToString("N"));
         var observer = new StepHooks();
         string[] args =
         [
@@ -101,6 +112,40 @@ internal sealed class HostOpsAppliance : IAsyncDisposable
                 throw new TimeoutException($"Job {jobId} is still {job.State} at {job.Steps.FirstOrDefault(s => s.State != StepState.Succeeded)?.Kind}.");
             await Task.Delay(25);
         }
+    }
+
+    /// <summary>Waits until the job is in <paramref name="state"/> (e.g. needs a person), failing fast if it ends otherwise.</summary>
+    public async Task<JobRecord> WaitForStateAsync(Guid jobId, JobState state, TimeSpan? timeout = null)
+    {
+        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(90));
+        while (true)
+        {
+            var job = Jobs.Get(jobId);
+            if (job.State == state)
+                return job;
+            if (!job.IsActive)
+                throw new InvalidOperationException($"Job {jobId} ended {job.State} ({job.Error}), not {state}.");
+            if (DateTime.UtcNow > deadline)
+                throw new TimeoutException($"Job {jobId} is still {job.State} at {job.Steps.FirstOrDefault(s => s.State != StepState.Succeeded)?.Kind}, not {state}.");
+            await Task.Delay(25);
+        }
+    }
+
+    /// <summary>An HTTP client signed in with an API token of a new user in <paramref name="role"/>.</summary>
+    public HttpClient Client(Role role)
+    {
+        var client = new HttpClient { BaseAddress = Address };
+        client.DefaultRequestHeaders.Authorization = new("Bearer", Token(role));
+        return client;
+    }
+
+    /// <summary>A token for <paramref name="role"/> (for the command line, which takes it from RECOVERYASSIST_TOKEN).</summary>
+    public string Token(Role role)
+    {
+        var users = Services.GetRequiredService<UserService>();
+        var name = $"{role.ToString().ToLowerInvariant()}-{Guid.NewGuid():N}"[..24];
+        users.Create(name, role, "correct horse battery staple", Actor.System);
+        return users.CreateToken(users.Find(name)!, "test", null, null, Actor.System).Token;
     }
 
     public async Task<JobRecord> RunAsync(JobKind kind, Guid hostId, Guid? sessionId = null) =>

@@ -235,11 +235,18 @@ internal sealed class StepExecutor
         return secureBoot;
     }
 
-    /// <summary>When the host booted, by the appliance's clock: now minus <c>uptime get</c>.</summary>
-    internal async Task<DateTime> ReadBootTimeAsync(HostSession session, CancellationToken cancellationToken)
+    /// <summary>
+    /// When the host booted, by the appliance's clock: the time around <c>uptime get</c> minus the uptime.
+    /// The host answered some time between the request and the reply, so the boot lies between the two
+    /// bounds; a later boot (a reboot) is certain when its earliest bound is after an earlier boot's latest.
+    /// </summary>
+    internal async Task<BootTime> ReadBootTimeAsync(HostSession session, CancellationToken cancellationToken)
     {
-        var uptime = UptimeParser.Parse((await RunAsync(session, HostCommand.Uptime, cancellationToken).ConfigureAwait(false)).Stdout);
-        return _time.GetUtcNow().UtcDateTime - uptime;
+        var asked = _time.GetUtcNow().UtcDateTime;
+        var output = (await RunAsync(session, HostCommand.Uptime, cancellationToken).ConfigureAwait(false)).Stdout;
+        var answered = _time.GetUtcNow().UtcDateTime;
+        var uptime = UptimeParser.Parse(output);
+        return new BootTime(asked - uptime, answered - uptime);
     }
 
     private async Task<StepOutcome> CollectBootConfigAsync(JobRecord job, HostSession session, CancellationToken cancellationToken)

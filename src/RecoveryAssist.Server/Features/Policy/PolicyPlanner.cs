@@ -44,7 +44,7 @@ internal static class PolicyPlanner
     private const string AcceptTpmKey = "policy.acceptKnownTpmIssue";
     private const string ForcedKey = "policy.forced";
 
-    /// <summary>The boot time recorded when execInstalledOnly was set, to see the reboot.</summary>
+    /// <summary>The boot time (its latest bound) recorded when execInstalledOnly was set, to see the reboot.</summary>
     public const string BootTimeKey = "policy.bootTime";
 
     /// <exception cref="ProblemException">400 naming every field that is wrong; 409 <c>tpm-known-to-fail</c>.</exception>

@@ -15,9 +15,6 @@ namespace RecoveryAssist.Server.Features.Policy;
 /// </summary>
 internal sealed class PolicySteps(AuditLog audit, IOptions<PolicyOptions> options, ILogger<PolicySteps> logger) : IJobStepHandler
 {
-    /// <summary>How far the boot time (now minus uptime) may wander between two reads without a reboot.</summary>
-    private static readonly TimeSpan RebootSlack = TimeSpan.FromSeconds(5);
-
     private readonly PolicyOptions _options = options.Value;
 
     public bool Handles(StepKind kind) => kind is StepKind.CheckKeyEscrowed or StepKind.CheckTpmReady or StepKind.SetModeTpm
@@ -140,7 +137,7 @@ internal sealed class PolicySteps(AuditLog audit, IOptions<PolicyOptions> option
                 AlertKind.PolicyRefused);
         }
         if (!c.Job.Context.ContainsKey(PolicyPlanner.BootTimeKey))
-            c.Job.Context[PolicyPlanner.BootTimeKey] = PolicyPlanner.Format(await c.Host.ReadBootTimeAsync(c.Session, c.Stopping).ConfigureAwait(false));
+            c.Job.Context[PolicyPlanner.BootTimeKey] = PolicyPlanner.Format((await c.Host.ReadBootTimeAsync(c.Session, c.Stopping).ConfigureAwait(false)).Latest);
         if (StepExecutor.KernelBoolean(kernel.Configured, "Configured"))
             return StepOutcome.Success("execInstalledOnly is already TRUE for the next boot; " + StepExecutor.Describe(kernel));
         Audit(c, "esxcli system settings kernel set -s execInstalledOnly -v TRUE (effective at the next boot)");
@@ -157,8 +154,8 @@ internal sealed class PolicySteps(AuditLog audit, IOptions<PolicyOptions> option
         var configured = StepExecutor.KernelBoolean(kernel.Configured, "Configured");
         var runtime = StepExecutor.KernelBoolean(kernel.Runtime, "Runtime");
         var bootTime = await c.Host.ReadBootTimeAsync(c.Session, c.Stopping).ConfigureAwait(false);
-        var rebooted = PolicyPlanner.ParseTime(c.Job, PolicyPlanner.BootTimeKey) is { } before && bootTime > before + RebootSlack;
-        var since = $"up since {bootTime:u}";
+        var rebooted = PolicyPlanner.ParseTime(c.Job, PolicyPlanner.BootTimeKey) is { } before && bootTime.IsAfter(before);
+        var since = $"up since {bootTime.Latest:u}";
         if (runtime)
             return StepOutcome.Success((rebooted ? "the host rebooted; " : "") + $"execInstalledOnly TRUE at runtime ({since})");
         if (!configured)
