@@ -92,9 +92,9 @@ internal sealed class HostOpsAppliance : IAsyncDisposable
     }
 
     /// <summary>Enrols a simulated host: the host record and its SSH access (its key, or its password).</summary>
-    public HostRecord Enrol(SimulatedHostConnection connection)
+    public HostRecord Enrol(SimulatedHostConnection connection, IReadOnlyList<string>? tags = null)
     {
-        var host = Escrow.CreateHost(new HostInput(connection.HostName, ManagementAddress: connection.Address), Tester);
+        var host = Escrow.CreateHost(new HostInput(connection.HostName, ManagementAddress: connection.Address, Tags: tags), Tester);
         Access.Set(host.Id, new SshAccessInput(connection.UserName, connection.Port, connection.Address, connection.Password, connection.PrivateKeyPem), Tester);
         return host;
     }

@@ -24,10 +24,11 @@ internal static class PolicyHosts
     public const string List = "esxcli system settings encryption recovery list";
 
     /// <summary>A host enrolled and collected: its key escrowed and verified, its policy read.</summary>
-    public static async Task<(SimulatedHostConnection Connection, HostRecord Host)> CollectedAsync(HostOpsAppliance appliance, SshdFixture sshd, Action<HostState>? configure = null)
+    public static async Task<(SimulatedHostConnection Connection, HostRecord Host)> CollectedAsync(HostOpsAppliance appliance, SshdFixture sshd,
+        Action<HostState>? configure = null, IReadOnlyList<string>? tags = null)
     {
         var connection = sshd.AddHost(HostNames.Next("pol"), configure: configure);
-        var host = appliance.Enrol(connection);
+        var host = appliance.Enrol(connection, tags);
         var collect = await appliance.RunAsync(JobKind.Collect, host.Id);
         collect.State.Should().Be(JobState.Succeeded, collect.Error);
         return (connection, appliance.Escrow.GetHost(host.Id));
