@@ -48,7 +48,7 @@ internal sealed class HostOpsService(
             var active = jobs.ActiveForHost(hostId);
             if (kind == JobKind.Collect && active.FirstOrDefault(j => j.Kind == JobKind.Collect) is { } running)
                 return running;
-            if (kind != JobKind.Collect && active.FirstOrDefault(j => j.Mutating) is { } busy)
+            if (active.FirstOrDefault(j => j.Blocks(kind)) is { } busy)
                 throw ProblemException.Conflict("host-busy", $"Job {busy.Id} ({busy.Kind}) is already changing host {host.Name}; wait for it or cancel it.");
             request.Check?.Invoke(host);
             var now = AuditChain.Truncate(time.GetUtcNow());
@@ -110,7 +110,7 @@ internal sealed class HostOpsService(
         var job = database.Write(() =>
         {
             var job = Get(id);
-            if (job.Mutating && jobs.ActiveForHost(job.HostId).FirstOrDefault(j => j.Mutating && j.Id != id) is { } busy)
+            if (jobs.ActiveForHost(job.HostId).FirstOrDefault(j => j.Blocks(job.Kind) && j.Id != id) is { } busy)
                 throw ProblemException.Conflict("host-busy", $"Job {busy.Id} ({busy.Kind}) is already changing host {job.HostName}.");
             if (!JobMachine.Retry(job))
                 throw ProblemException.Conflict("job-not-failed", $"Job {id} is {job.State.ToString().ToLowerInvariant()}; only a failed or cancelled job can be retried.");

@@ -145,6 +145,14 @@ internal sealed class JobRecord
     /// <summary>Rotate and post-recovery jobs change the host: at most one of them per host at a time.</summary>
     public bool Mutating => Kind != JobKind.Collect;
 
+    /// <summary>
+    /// Whether this active job keeps a job of <paramref name="kind"/> off the host. Jobs that change the host
+    /// exclude one another, except that a job waiting for a person (it holds nothing while it waits) does
+    /// not hold up a post-recovery job: a host that failed to boot meanwhile must get its key rotated.
+    /// </summary>
+    public bool Blocks(JobKind kind) =>
+        kind != JobKind.Collect && Mutating && !(kind == JobKind.PostRecovery && State == JobState.NeedsPerson);
+
     public bool IsActive => State is JobState.Pending or JobState.Running or JobState.NeedsPerson;
 
     public override string ToString() => $"Job {{ Id = {Id}, Kind = {Kind}, Host = {HostName}, State = {State} }}";

@@ -347,4 +347,24 @@ public sealed class JobMachineTests
         JobMachine.Retry(job).Should().BeTrue();
         JobMachine.Next(job, T0).Should().Be(new JobDecision(DecisionKind.RunStep, 1));
     }
+
+    [Theory]
+    [InlineData("Collect", false)]
+    [InlineData("Rotate", true)]
+    [InlineData("Policy", true)]
+    [InlineData("PostRecovery", false)]
+    public void Blocks_PolicyJobWaitingForPerson_OnlyPostRecoveryMayStart(string other, bool blocked)
+    {
+        WaitingJob(TimeSpan.FromSeconds(60)).Blocks(Enum.Parse<JobKind>(other)).Should().Be(blocked);
+    }
+
+    [Fact]
+    public void Blocks_RunningJobThatChangesTheHost_KeepsEveryOtherChangeOff()
+    {
+        var job = NewJob(JobKind.Rotate);
+        JobMachine.Begin(job, 0, T0);
+
+        job.Blocks(JobKind.PostRecovery).Should().BeTrue();
+        job.Blocks(JobKind.Collect).Should().BeFalse();
+    }
 }
