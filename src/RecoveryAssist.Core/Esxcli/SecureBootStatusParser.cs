@@ -12,17 +12,13 @@ public static class SecureBootStatusParser
     public static bool Parse(string output)
     {
         ArgumentNullException.ThrowIfNull(output);
-        var lines = TextLines.NonBlank(output);
-        if (lines.Count != 1)
-        {
-            throw new EsxcliParseException(lines.Count == 0 ? 1 : lines[1].Number,
-                $"expected one line, Enabled or Disabled, as secureBoot.py -s prints it, found {lines.Count}");
-        }
-        return lines[0].Text.Trim().ToUpperInvariant() switch
+        const string Expected = "Enabled or Disabled, as secureBoot.py -s prints it";
+        var line = TextLines.Single(output, Expected);
+        return line.Text.Trim().ToUpperInvariant() switch
         {
             "ENABLED" => true,
             "DISABLED" => false,
-            _ => throw new EsxcliParseException(lines[0].Number, "expected Enabled or Disabled, as secureBoot.py -s prints it"),
+            _ => throw new EsxcliParseException(line.Number, "expected " + Expected),
         };
     }
 }

@@ -12,15 +12,10 @@ public static class UptimeParser
     public static TimeSpan Parse(string output)
     {
         ArgumentNullException.ThrowIfNull(output);
-        var lines = TextLines.NonBlank(output);
-        if (lines.Count != 1)
-        {
-            throw new EsxcliParseException(lines.Count == 0 ? 1 : lines[1].Number,
-                $"expected one line holding the microseconds since boot, found {lines.Count}");
-        }
-        var text = lines[0].Text.Trim();
+        var line = TextLines.Single(output, "the microseconds since boot");
+        var text = line.Text.Trim();
         if (text.Length is 0 or > 19 || !text.All(char.IsAsciiDigit) || !long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var micros))
-            throw new EsxcliParseException(lines[0].Number, "expected the microseconds since boot, a non-negative integer");
+            throw new EsxcliParseException(line.Number, "expected the microseconds since boot, a non-negative integer");
         return TimeSpan.FromTicks(Math.Min(micros, long.MaxValue / 10) * 10);
     }
 }

@@ -31,31 +31,14 @@ internal sealed record HostView(
     string? EsxiBuild,
     string? KernelOpt,
     IReadOnlyList<string> Tags,
-    HostSecurityView Security,
+    HostSecurity Security,
     DateTime Created,
     DateTime Updated)
 {
+    /// <summary>The security facts are plain values the host reported (no secret): shown as stored.</summary>
     public static HostView From(HostRecord h) => new(
         h.Id, h.Name, h.ManagementAddress, h.SmbiosUuid, h.Serial, h.MacAddresses, h.BmcAddress,
-        h.EsxiVersion, h.EsxiBuild, h.KernelOpt, h.Tags, HostSecurityView.From(h.Security), h.Created, h.Updated);
-}
-
-/// <summary>The host's secure configuration as last read; nulls were never read (or not reported).</summary>
-internal sealed record HostSecurityView(
-    string? Mode,
-    bool? RequireSecureBoot,
-    bool? RequireExecInstalledOnly,
-    bool? ExecInstalledOnlyConfigured,
-    bool? ExecInstalledOnlyRuntime,
-    bool? FirmwareSecureBoot,
-    bool? TpmPresent,
-    string? TpmVendor,
-    DateTime? PolicyRead)
-{
-    public static HostSecurityView From(HostSecurity s) => new(
-        s.Mode switch { RecoveryAssist.Core.Esxcli.ProtectionMode.Tpm => "TPM", RecoveryAssist.Core.Esxcli.ProtectionMode.None => "NONE", _ => null },
-        s.RequireSecureBoot, s.RequireExecInstalledOnly, s.ExecInstalledOnlyConfigured, s.ExecInstalledOnlyRuntime,
-        s.FirmwareSecureBoot, s.TpmPresent, s.TpmVendor, s.PolicyRead);
+        h.EsxiVersion, h.EsxiBuild, h.KernelOpt, h.Tags, h.Security ?? new HostSecurity(), h.Created, h.Updated);
 }
 
 /// <summary>Key metadata: everything about a key version except the key.</summary>

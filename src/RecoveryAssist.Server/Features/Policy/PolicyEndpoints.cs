@@ -18,27 +18,18 @@ internal static class PolicyEndpoints
         hosts.MapPut("/desired", (Guid id, DesiredPolicyInput input, PolicyService policy, HttpContext context) =>
             policy.SetDesired(DesiredScope.Host, null, id, input, context.Actor())).RequirePermission(Permission.PolicyManage);
         hosts.MapDelete("/desired", (Guid id, PolicyService policy, HttpContext context) =>
-        {
-            policy.RemoveDesired(DesiredScope.Host, null, id, context.Actor());
-            return Results.NoContent();
-        }).RequirePermission(Permission.PolicyManage);
+            Removed(() => policy.RemoveDesired(DesiredScope.Host, null, id, context.Actor()))).RequirePermission(Permission.PolicyManage);
 
         var desired = app.MapGroup("/api/policy/desired").WithTags("Policy");
         desired.MapGet("/", (PolicyService policy) => policy.ListDesired()).RequirePermission(Permission.HostsRead);
         desired.MapPut("/default", (DesiredPolicyInput input, PolicyService policy, HttpContext context) =>
             policy.SetDesired(DesiredScope.Default, null, null, input, context.Actor())).RequirePermission(Permission.PolicyManage);
         desired.MapDelete("/default", (PolicyService policy, HttpContext context) =>
-        {
-            policy.RemoveDesired(DesiredScope.Default, null, null, context.Actor());
-            return Results.NoContent();
-        }).RequirePermission(Permission.PolicyManage);
+            Removed(() => policy.RemoveDesired(DesiredScope.Default, null, null, context.Actor()))).RequirePermission(Permission.PolicyManage);
         desired.MapPut("/tags/{tag}", (string tag, DesiredPolicyInput input, PolicyService policy, HttpContext context) =>
             policy.SetDesired(DesiredScope.Tag, tag, null, input, context.Actor())).RequirePermission(Permission.PolicyManage);
         desired.MapDelete("/tags/{tag}", (string tag, PolicyService policy, HttpContext context) =>
-        {
-            policy.RemoveDesired(DesiredScope.Tag, tag, null, context.Actor());
-            return Results.NoContent();
-        }).RequirePermission(Permission.PolicyManage);
+            Removed(() => policy.RemoveDesired(DesiredScope.Tag, tag, null, context.Actor()))).RequirePermission(Permission.PolicyManage);
 
         app.MapGet("/api/reports/policy", (PolicyService policy, string? format, string? tag) => format?.ToLowerInvariant() switch
         {
@@ -46,6 +37,12 @@ internal static class PolicyEndpoints
             "csv" => Results.Text(ReportCsv(policy.Report(tag)), "text/csv", Encoding.UTF8),
             _ => throw ProblemException.BadRequest("invalid-format", "format: expected json or csv."),
         }).WithTags("Reports").RequirePermission(Permission.ReportsRead);
+    }
+
+    private static IResult Removed(Action remove)
+    {
+        remove();
+        return Results.NoContent();
     }
 
     private static bool MayForce(HttpContext context) =>
@@ -72,7 +69,7 @@ internal static class PolicyEndpoints
                 CsvCell.Of(h.HostName),
                 Flag(h.Compliant),
                 CsvCell.Of(h.Next),
-                CsvCell.Of(f.Mode?.ToUpperInvariant()),
+                CsvCell.Of(f.Mode?.ToString().ToUpperInvariant()),
                 Flag(f.RequireSecureBoot),
                 Flag(f.RequireExecInstalledOnly),
                 Flag(f.ExecInstalledOnlyConfigured),

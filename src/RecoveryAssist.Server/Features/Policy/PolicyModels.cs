@@ -160,22 +160,6 @@ internal sealed record PolicyFinding(string Code, FindingSeverity Severity, stri
 /// <param name="Next">The one thing to do next for this host; null when compliant with nothing to do.</param>
 internal sealed record HostCompliance(bool Compliant, IReadOnlyList<PolicyFinding> Findings, string? Next);
 
-internal sealed record PolicyFactsView(
-    string? Mode,
-    bool? RequireSecureBoot,
-    bool? RequireExecInstalledOnly,
-    bool? ExecInstalledOnlyConfigured,
-    bool? ExecInstalledOnlyRuntime,
-    bool? FirmwareSecureBoot,
-    bool? TpmPresent,
-    string? TpmVendor,
-    string? EsxiVersion,
-    DateTime? PolicyRead)
-{
-    public static PolicyFactsView From(PolicyFacts f) => new(PolicyText.Mode(f.Mode), f.RequireSecureBoot, f.RequireExecInstalledOnly, f.ExecInstalledOnlyConfigured,
-        f.ExecInstalledOnlyRuntime, f.FirmwareSecureBoot, f.TpmPresent, f.TpmVendor, f.EsxiVersion, f.PolicyRead);
-}
-
 internal sealed record DesiredView(string Mode, string ModeSource, bool RequireSecureBoot, string RequireSecureBootSource,
     bool RequireExecInstalledOnly, string RequireExecInstalledOnlySource, IReadOnlyList<string> Conflicts)
 {
@@ -195,7 +179,7 @@ internal sealed record HostPolicyView(
     IReadOnlyList<string> Tags,
     bool Compliant,
     string? Next,
-    PolicyFactsView Facts,
+    PolicyFacts Facts,
     DesiredView Desired,
     bool KeyEscrowed,
     DateTime? KeyLastVerified,
@@ -203,7 +187,7 @@ internal sealed record HostPolicyView(
     IReadOnlyList<FindingView> Findings)
 {
     public static HostPolicyView From(HostPolicySnapshot s, HostCompliance c) => new(
-        s.HostId, s.HostName, s.Tags, c.Compliant, c.Next, PolicyFactsView.From(s.Facts), DesiredView.From(s.Desired),
+        s.HostId, s.HostName, s.Tags, c.Compliant, c.Next, s.Facts, DesiredView.From(s.Desired),
         s.Key.Escrowed, s.Key.LastVerified, s.ActiveJob?.Id, c.Findings.Select(FindingView.From).ToList());
 }
 
