@@ -174,6 +174,32 @@ public sealed class PolicyJobTests(SshdFixture sshd) : IAsyncLifetime
     }
 
     [SshdFact]
+    public async Task BackupFails_JobStopsAtTheSaveWithAlert_RetryFinishesWithoutChangingAgain()
+    {
+        var (connection, host) = await CollectedAsync(_appliance, sshd, s =>
+        {
+            s.Hardware.FirmwareSecureBoot = true;
+            s.Behaviour.BackupLockFails = true;
+        });
+
+        var job = await _appliance.WaitAsync(Change(_appliance, host.Id, new PolicyChangeInput(RequireSecureBoot: true)).Job!.Id);
+
+        job.State.Should().Be(JobState.Failed);
+        job.Error.Should().StartWith("BackupNow: backup.sh 0 exited 1: 'Failed to acquire lock on /bootbank");
+        _appliance.Alerts.List(host.Id, 0, 10).Should().Contain(a => a.Kind == AlertKind.BackupFailed && a.JobId == job.Id);
+        var state = sshd.Hosts.Get(connection.HostName);
+        (state.Config.RequireSecureBoot, state.SavedConfig.RequireSecureBoot).Should().Be((true, false), "set, but not saved");
+
+        sshd.Hosts.Update(connection.HostName, s => s.Behaviour.BackupLockFails = false);
+        _appliance.Jobs.Retry(job.Id, HostOpsAppliance.Tester);
+        job = await _appliance.WaitAsync(job.Id);
+
+        job.State.Should().Be(JobState.Succeeded, job.Error);
+        sshd.Hosts.Get(connection.HostName).SavedConfig.RequireSecureBoot.Should().BeTrue();
+        Changes(sshd, connection.HostName).Count(c => c == SetSecureBootOn).Should().Be(1, "the retry starts at the save");
+    }
+
+    [SshdFact]
     public async Task Cancel_JobWaitingForPerson_EndsAtOnceHostUnchanged()
     {
         var (connection, host) = await CollectedAsync(_appliance, sshd);
