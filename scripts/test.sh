@@ -43,4 +43,9 @@ awk '/(Passed|Failed)!/ {
     if ($i == "Failed:") f += $(i+1); if ($i == "Passed:") p += $(i+1); if ($i == "Skipped:") s += $(i+1)
   }
 } END { gsub(",", "", f); printf "tests: %d passed, %d failed, %d skipped\n", p, f, s }' "$log"
+# A test host that could not start runs no test at all: say so, the counts above cannot show it.
+if grep -q "Test Run Aborted" "$log"; then
+  echo "error: a test run was aborted (see 'Test Run Aborted' above)" >&2
+  [ "$status" -ne 0 ] || status=1
+fi
 exit $status

@@ -9,6 +9,7 @@ using System.Net.Http.Json;
 using System.Runtime.Versioning;
 using System.Text.Json;
 using RecoveryAssist.EndToEnd.Tests.Infrastructure;
+using RecoveryAssist.Testing;
 
 [assembly: SupportedOSPlatform("linux")]
 
@@ -21,43 +22,15 @@ var setup = Stopwatch.StartNew();
 var hosts = sshd.AddHosts(Enumerable.Range(0, hostCount).Select(i => $"bench-{i:D4}").ToList());
 Console.WriteLine($"{hostCount} simulated hosts behind sshd on port {sshd.Port} ({setup.Elapsed.TotalSeconds:F1} s)");
 
-var data = Path.Combine(Path.GetTempPath(), "ra-collect-bench-" + Guid.NewGuid().ToString("N"));
-var port = FreePort();
-var start = new ProcessStartInfo("dotnet")
-{
-    RedirectStandardOutput = true,
-    UseShellExecute = false,
-};
-foreach (var argument in new[]
-{
-    serverDll, "--urls", $"http://127.0.0.1:{port}", $"--RecoveryAssist:DataDirectory={data}", "--Logging:LogLevel:Default=Warning",
+var data = TestDirectory.NewPath("ra-collect-bench-");
+var server = await ApplianceProcess.StartAsync(data, FreePort.Tcp(),
+[
     $"--RecoveryAssist:HostOps:MaxConcurrency={concurrency}", "--RecoveryAssist:HostOps:CommandTimeoutSeconds=120",
     "--RecoveryAssist:HostOps:ConnectTimeoutSeconds=60", "--RecoveryAssist:HostOps:RecoveryWatchSeconds=0",
-})
-{
-    start.ArgumentList.Add(argument);
-}
-start.Environment.Remove("RECOVERYASSIST_KEK");
-using var server = Process.Start(start)!;
-var password = new TaskCompletionSource<string>();
-server.OutputDataReceived += (_, e) =>
-{
-    const string marker = "one-time password: ";
-    var at = e.Data?.IndexOf(marker, StringComparison.Ordinal) ?? -1;
-    if (at >= 0)
-        password.TrySetResult(e.Data![(at + marker.Length)..].Trim());
-};
-server.BeginOutputReadLine();
+], serverDll);
 try
 {
-    using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}"), Timeout = TimeSpan.FromMinutes(5) };
-    await WaitHealthy(http);
-    var oneTime = await password.Task.WaitAsync(TimeSpan.FromSeconds(30));
-    const string newPassword = "benchmark password 1";
-    (await http.PostAsJsonAsync("/api/auth/signin", new { userName = "admin", password = oneTime })).EnsureSuccessStatusCode();
-    (await http.PostAsJsonAsync("/api/auth/password", new { currentPassword = oneTime, newPassword })).EnsureSuccessStatusCode();
-    var token = await (await http.PostAsJsonAsync("/api/auth/token", new { userName = "admin", password = newPassword })).Content.ReadFromJsonAsync<JsonElement>();
-    http.DefaultRequestHeaders.Authorization = new("Bearer", token.GetProperty("token").GetString());
+    using var http = await server.BootstrapAdminAsync();
 
     setup.Restart();
     await Parallel.ForEachAsync(hosts, new ParallelOptions { MaxDegreeOfParallelism = 8 }, async (host, _) =>
@@ -69,10 +42,10 @@ try
     Console.WriteLine($"enrolled {hostCount} hosts with SSH access ({setup.Elapsed.TotalSeconds:F1} s)");
 
     var first = await CollectAllAsync(http, hostCount);
-    var peakAfterFirst = PeakMemoryMb(server.Id);
+    var peakAfterFirst = server.PeakMemoryMb();
     // The same collection again: keys and policy are read, the facts are fresh (FactsRefreshHours) and skipped.
     var second = await CollectAllAsync(http, hostCount);
-    var peakMb = PeakMemoryMb(server.Id);
+    var peakMb = server.PeakMemoryMb();
     var coverage = await http.GetFromJsonAsync<JsonElement>("/api/reports/coverage");
     string load;
     try
@@ -101,8 +74,8 @@ try
 }
 finally
 {
-    server.Kill();
-    await server.WaitForExitAsync();
+    await server.DisposeAsync();
+    TestDirectory.Delete(data);
 }
 
 static async Task<(TimeSpan Elapsed, List<double> PerHost, List<JsonElement> Failed)> CollectAllAsync(HttpClient http, int hostCount)
@@ -132,33 +105,3 @@ static async Task<(TimeSpan Elapsed, List<double> PerHost, List<JsonElement> Fai
 
 static double Percentile(List<double> sorted, double p) =>
     sorted.Count == 0 ? double.NaN : sorted[Math.Clamp((int)Math.Ceiling(p * sorted.Count) - 1, 0, sorted.Count - 1)];
-
-static double PeakMemoryMb(int pid)
-{
-    var line = File.ReadLines($"/proc/{pid}/status").First(l => l.StartsWith("VmHWM:", StringComparison.Ordinal));
-    return double.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) / 1024;
-}
-
-static async Task WaitHealthy(HttpClient http)
-{
-    for (var i = 0; i < 300; i++)
-    {
-        try
-        {
-            if ((await http.GetAsync("/healthz")).IsSuccessStatusCode)
-                return;
-        }
-        catch (HttpRequestException)
-        {
-        }
-        await Task.Delay(100);
-    }
-    throw new TimeoutException("the appliance did not start");
-}
-
-static int FreePort()
-{
-    using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
-    listener.Start();
-    return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
-}

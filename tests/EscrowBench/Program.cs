@@ -2,6 +2,7 @@
 // then looks hosts up by MAC, UUID, serial and name, and prints the figures beside the goals.
 // Usage: EscrowBench <path to RecoveryAssist.Server.dll> [hosts=100000] [batch=1000] [lookups=2000]
 using System.Diagnostics;
+using RecoveryAssist.Testing;
 using System.Globalization;
 using System.Net.Http.Json;
 using System.Text.Json;
@@ -12,34 +13,11 @@ var hostCount = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCultur
 var batchSize = args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 1000;
 var lookupCount = args.Length > 3 ? int.Parse(args[3], CultureInfo.InvariantCulture) : 2000;
 
-var data = Path.Combine(Path.GetTempPath(), "ra-bench-" + Guid.NewGuid().ToString("N"));
-var port = FreePort();
-var start = new ProcessStartInfo("dotnet")
-{
-    ArgumentList = { serverDll, "--urls", $"http://127.0.0.1:{port}", $"--RecoveryAssist:DataDirectory={data}", "--Logging:LogLevel:Default=Warning" },
-    RedirectStandardOutput = true,
-    UseShellExecute = false,
-};
-using var server = Process.Start(start)!;
-var password = new TaskCompletionSource<string>();
-server.OutputDataReceived += (_, e) =>
-{
-    const string marker = "one-time password: ";
-    var at = e.Data?.IndexOf(marker, StringComparison.Ordinal) ?? -1;
-    if (at >= 0)
-        password.TrySetResult(e.Data![(at + marker.Length)..].Trim());
-};
-server.BeginOutputReadLine();
+var data = TestDirectory.NewPath("ra-bench-");
+var server = await ApplianceProcess.StartAsync(data, FreePort.Tcp(), serverDll: serverDll);
 try
 {
-    using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}"), Timeout = TimeSpan.FromMinutes(5) };
-    await WaitHealthy(http);
-    var oneTime = await password.Task.WaitAsync(TimeSpan.FromSeconds(30));
-    const string newPassword = "benchmark password 1";
-    (await http.PostAsJsonAsync("/api/auth/signin", new { userName = "admin", password = oneTime })).EnsureSuccessStatusCode();
-    (await http.PostAsJsonAsync("/api/auth/password", new { currentPassword = oneTime, newPassword })).EnsureSuccessStatusCode();
-    var token = (await (await http.PostAsJsonAsync("/api/auth/token", new { userName = "admin", password = newPassword })).Content.ReadFromJsonAsync<JsonElement>()).GetProperty("token").GetString();
-    http.DefaultRequestHeaders.Authorization = new("Bearer", token);
+    using var http = await server.BootstrapAdminAsync();
 
     Console.WriteLine($"generating {hostCount} hosts with keys...");
     var hosts = Enumerable.Range(0, hostCount).Select(i => new Host(
@@ -47,7 +25,7 @@ try
         $"00:50:{i >> 24 & 0xff:x2}:{i >> 16 & 0xff:x2}:{i >> 8 & 0xff:x2}:{i & 0xff:x2}",
         Guid.NewGuid().ToString(),
         $"SN{i:D8}",
-        RecoveryList(new RecoveryId(Guid.NewGuid()), RecoveryKey.Generate()))).ToArray();
+        EsxcliOutput.NewHostKey().Output)).ToArray();
 
     var import = Stopwatch.StartNew();
     var failed = 0;
@@ -86,7 +64,7 @@ try
         results.Add((kind, times[times.Count / 2], times[(int)(times.Count * 0.99)]));
     }
 
-    var peakMb = PeakMemoryMb(server.Id);
+    var peakMb = server.PeakMemoryMb();
     Console.WriteLine();
     Console.WriteLine($"| figure | RecoveryAssist | goal |");
     Console.WriteLine($"|---|---|---|");
@@ -99,42 +77,8 @@ try
 }
 finally
 {
-    server.Kill();
-    await server.WaitForExitAsync();
-    Directory.Delete(data, recursive: true);
-}
-
-static string RecoveryList(RecoveryId id, RecoveryKey key) =>
-    "Recovery ID                             Key\n--------------------------------------  ---\n" + $"{id}  {key.Reveal()}\n";
-
-static async Task WaitHealthy(HttpClient http)
-{
-    for (var i = 0; i < 600; i++)
-    {
-        try
-        {
-            if ((await http.GetAsync("/healthz")).IsSuccessStatusCode)
-                return;
-        }
-        catch (HttpRequestException)
-        {
-        }
-        await Task.Delay(100);
-    }
-    throw new TimeoutException("the appliance did not start");
-}
-
-static double PeakMemoryMb(int pid)
-{
-    var line = File.ReadLines($"/proc/{pid}/status").First(l => l.StartsWith("VmHWM:", StringComparison.Ordinal));
-    return double.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) / 1024;
-}
-
-static int FreePort()
-{
-    using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
-    listener.Start();
-    return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+    await server.DisposeAsync();
+    TestDirectory.Delete(data);
 }
 
 internal sealed record Host(string Name, string Mac, string Uuid, string Serial, string Output);

@@ -47,7 +47,7 @@ internal static class PolicyCommands
 
         public Option<string?> Reason { get; } = new("--reason") { Description = "Why the change is forced." };
 
-        public Option<bool> Wait { get; } = JobCommands.WaitOption();
+        public Option<bool> Wait { get; } = HostOpsCommands.Wait();
 
         public void AddTo(Command command)
         {
@@ -79,13 +79,14 @@ internal static class PolicyCommands
         var options = new ChangeOptions();
         var command = new Command("set", "Change a host's TPM policy now, in ESXi's order, as a job.") { host, mode, secureBoot, exec };
         options.AddTo(command);
-        command.SetAction((result, _) => JobCommands.RunJob(console, result, options.Wait, async client =>
+        command.SetAction((result, _) => RemoteCommands.Run(console, async () =>
         {
+            using var client = RemoteSettings.Client(result);
             var body = options.Body(result);
             body["mode"] = result.GetValue(mode);
             body["requireSecureBoot"] = Flag(result.GetValue(secureBoot));
             body["requireExecInstalledOnly"] = Flag(result.GetValue(exec));
-            return await StartAsync(console, client, $"/api/hosts/{await HostIdAsync(client, result.GetValue(host)!).ConfigureAwait(false)}/policy", body, result.GetValue(options.Wait)).ConfigureAwait(false);
+            await StartAsync(console, client, $"/api/hosts/{await HostIdAsync(client, result.GetValue(host)!).ConfigureAwait(false)}/policy", body, result.GetValue(options.Wait)).ConfigureAwait(false);
         }));
         return command;
     }
@@ -96,13 +97,16 @@ internal static class PolicyCommands
         var options = new ChangeOptions();
         var command = new Command("apply", "Bring a host to its desired policy (host, then tag, then default), as a job.") { host };
         options.AddTo(command);
-        command.SetAction((result, _) => JobCommands.RunJob(console, result, options.Wait, async client =>
-            await StartAsync(console, client, $"/api/hosts/{await HostIdAsync(client, result.GetValue(host)!).ConfigureAwait(false)}/policy/apply", options.Body(result), result.GetValue(options.Wait)).ConfigureAwait(false)));
+        command.SetAction((result, _) => RemoteCommands.Run(console, async () =>
+        {
+            using var client = RemoteSettings.Client(result);
+            await StartAsync(console, client, $"/api/hosts/{await HostIdAsync(client, result.GetValue(host)!).ConfigureAwait(false)}/policy/apply", options.Body(result), result.GetValue(options.Wait)).ConfigureAwait(false);
+        }));
         return command;
     }
 
-    /// <summary>Starts the change; prints the warnings on stderr; returns the job to follow, or prints the answer when nothing was started.</summary>
-    private static async Task<JsonElement?> StartAsync(CliConsole console, ApiClient client, string path, Dictionary<string, object?> body, bool wait)
+    /// <summary>Asks for the change, prints the warnings on stderr, and prints the answer, or with --wait follows the job it started.</summary>
+    private static async Task StartAsync(CliConsole console, ApiClient client, string path, Dictionary<string, object?> body, bool wait)
     {
         var answer = await client.PostAsync(path, body).ConfigureAwait(false);
         foreach (var warning in answer.GetProperty("warnings").EnumerateArray())
@@ -110,9 +114,9 @@ internal static class PolicyCommands
         if (answer.GetProperty("job").ValueKind == JsonValueKind.Null || !wait)
         {
             RemoteCommands.Print(console, answer);
-            return null;
+            return;
         }
-        return answer.GetProperty("job");
+        await HostOpsCommands.FollowAsync(console, client, answer.GetProperty("job").GetProperty("id").GetString()!).ConfigureAwait(false);
     }
 
     private static Command Report(CliConsole console)

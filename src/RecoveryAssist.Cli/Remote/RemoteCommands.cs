@@ -15,7 +15,7 @@ internal static class RemoteCommands
         yield return Coverage(console);
         yield return SessionCommands.Recover(console);
         yield return SessionCommands.Session(console);
-        foreach (var command in JobCommands.Build(console))
+        foreach (var command in HostOpsCommands.Build(console))
             yield return command;
         yield return PolicyCommands.Build(console);
     }

@@ -26,8 +26,11 @@ internal static class RemoteSettings
     };
 
     /// <summary>The token file <c>login</c> writes: readable by its owner only.</summary>
+    /// <remarks>DoNotVerify: without it the folder's path is empty when ~/.config does not exist yet, and the token would land in the current directory.</remarks>
     public static string TokenFile =>
-        Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.ApplicationData), "recoveryassist", "token");
+        Environment.GetFolderPath(Environment.SpecialFolder.ApplicationData, Environment.SpecialFolderOption.DoNotVerify) is { Length: > 0 } folder
+            ? Path.Combine(folder, "recoveryassist", "token")
+            : throw new ApiException(ExitCodes.Failure, $"no home directory to keep a token in: set HOME, or pass a token in ${TokenVariable}");
 
     public static string? Token() =>
         Environment.GetEnvironmentVariable(TokenVariable) is { Length: > 0 } token ? token

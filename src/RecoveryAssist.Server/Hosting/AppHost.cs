@@ -22,6 +22,9 @@ internal static class AppHost
     public const string DataEnvironmentVariable = "RECOVERYASSIST_DATA";
     public const string KekFileEnvironmentVariable = "RECOVERYASSIST_KEK_FILE";
 
+    /// <summary>The data-protection keys that sign sign-in cookies, sealed under the KEK.</summary>
+    public const string CookieKeysDirectory = "cookie-keys";
+
     public static async Task<int> RunAsync(string[] args)
     {
         WebApplication app;
@@ -84,7 +87,8 @@ internal static class AppHost
         // Sign-in cookies are protected by keys kept with the data, not in the service account's profile.
         builder.Services.AddDataProtection()
             .SetApplicationName("RecoveryAssist")
-            .PersistKeysToFileSystem(new DirectoryInfo(Path.Combine(options.DataDirectory, "cookie-keys")));
+            .PersistKeysToFileSystem(new DirectoryInfo(Path.Combine(options.DataDirectory, CookieKeysDirectory)));
+        builder.Services.Configure<Microsoft.AspNetCore.DataProtection.KeyManagement.KeyManagementOptions>(o => o.XmlEncryptor = new KekXmlEncryptor(store.Kek));
 
         builder.Services.ConfigureHttpJsonOptions(json =>
         {

@@ -84,6 +84,10 @@ internal static class OfflineAdmin
         File.Move(Path.Combine(rekeyDirectory, AppDatabase.FileName), Path.Combine(dataDirectory, AppDatabase.FileName), overwrite: true);
         File.Move(pending, file, overwrite: true);
         Directory.Delete(rekeyDirectory, recursive: true);
+        // The cookie keys were sealed under the old KEK: drop them (everyone signs in again; new keys are made at start).
+        var cookieKeys = Path.Combine(dataDirectory, Hosting.AppHost.CookieKeysDirectory);
+        if (Directory.Exists(cookieKeys))
+            Directory.Delete(cookieKeys, recursive: true);
         return (count, oldId, newKek.Id);
     }
 

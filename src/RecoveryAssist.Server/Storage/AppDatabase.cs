@@ -14,6 +14,8 @@ internal sealed class AppDatabase : IDisposable
     private readonly Lock _writeLock = new();
     private int _writeDepth;
     private readonly LiteDatabase _store;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<Type, byte> _mappedRoots = new();
+    private readonly HashSet<Type> _mappedTypes = [];
 
     public AppDatabase(string dataDirectory, string password)
     {
@@ -35,7 +37,51 @@ internal sealed class AppDatabase : IDisposable
 
     public BsonMapper Mapper => _store.Mapper;
 
-    public ILiteCollection<T> Collection<T>(string name) => _store.GetCollection<T>(name);
+    public ILiteCollection<T> Collection<T>(string name)
+    {
+        if (!_mappedRoots.ContainsKey(typeof(T)))
+            MapTypeGraph(typeof(T));
+        return _store.GetCollection<T>(name);
+    }
+
+    /// <summary>
+    /// Builds LiteDB's entity mappers for a record type and every type reachable from its properties, on one
+    /// thread. LiteDB publishes a mapper before it has filled in its members, so two threads that first meet a
+    /// type (a job's steps, say) at the same moment can read a document with fields missing, or fail.
+    /// </summary>
+    private void MapTypeGraph(Type root)
+    {
+        lock (_mappedTypes)
+        {
+            var pending = new Stack<Type>([root]);
+            while (pending.TryPop(out var type))
+            {
+                if (!_mappedTypes.Add(type) || IsScalar(type))
+                    continue;
+                if (type.IsArray)
+                {
+                    pending.Push(type.GetElementType()!);
+                    continue;
+                }
+                if (type.IsGenericType)
+                {
+                    foreach (var argument in type.GetGenericArguments())
+                        pending.Push(argument);
+                    if (typeof(System.Collections.IEnumerable).IsAssignableFrom(type) || type.GetGenericTypeDefinition() == typeof(Nullable<>))
+                        continue;
+                }
+                _store.Mapper.ToDocument(type, System.Runtime.CompilerServices.RuntimeHelpers.GetUninitializedObject(type));
+                foreach (var property in type.GetProperties(System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.Instance))
+                    pending.Push(property.PropertyType);
+            }
+            _mappedRoots.TryAdd(root, 0);
+        }
+    }
+
+    private static bool IsScalar(Type type) =>
+        type.IsPrimitive || type.IsEnum || type.IsInterface || type.IsAbstract || type == typeof(string) || type == typeof(decimal)
+        || type == typeof(Guid) || type == typeof(DateTime) || type == typeof(DateTimeOffset) || type == typeof(TimeSpan)
+        || type == typeof(byte[]) || typeof(BsonValue).IsAssignableFrom(type) || type == typeof(object);
 
     /// <summary>
     /// Runs <paramref name="work"/> in one transaction; any exception rolls back everything it wrote.

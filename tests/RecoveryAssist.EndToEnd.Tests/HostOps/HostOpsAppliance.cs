@@ -1,17 +1,12 @@
 using System.Collections.Concurrent;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.DependencyInjection;
 using RecoveryAssist.Core.Esxcli;
 using RecoveryAssist.Core.Keys;
 using RecoveryAssist.EndToEnd.Tests.Infrastructure;
 using RecoveryAssist.Server.Features.Escrow;
-using RecoveryAssist.Server.Features.Auth;
 using RecoveryAssist.Server.Features.HostOps;
 using RecoveryAssist.Server.Features.Policy;
 using RecoveryAssist.Server.Features.Recovery;
-using RecoveryAssist.Server.Hosting;
 
 namespace RecoveryAssist.EndToEnd.Tests.HostOps;
 
@@ -34,23 +29,24 @@ internal sealed class HostOpsAppliance : IAsyncDisposable
         $"--{HostOpsOptions.Section}:RecoveryWatchSeconds=0",
     ];
 
-    private readonly WebApplication _app;
+    private readonly TestAppliance _appliance;
 
-    private HostOpsAppliance(WebApplication app, string dataDirectory, Uri address, StepHooks observer)
+    private HostOpsAppliance(TestAppliance appliance, StepHooks observer)
     {
-        _app = app;
-        DataDirectory = dataDirectory;
-        Address = address;
+        _appliance = appliance;
         Observer = observer;
     }
 
-    public string DataDirectory { get; }
+    public string DataDirectory => _appliance.DataDirectory;
 
-    public Uri Address { get; }
+    public Uri Address => _appliance.Address;
 
     public StepHooks Observer { get; }
 
-    public IServiceProvider Services => _app.Services;
+    public IServiceProvider Services => _appliance.Services;
+
+    /// <summary>An API token of a new user of <paramref name="role"/>, for the command line or an HTTP client.</summary>
+    public string CreateToken(string role) => _appliance.CreateToken(role);
 
     public EscrowService Escrow => Services.GetRequiredService<EscrowService>();
 
@@ -70,26 +66,21 @@ internal sealed class HostOpsAppliance : IAsyncDisposable
 
     public static Actor Tester { get; } = new("tester", null);
 
-    public static Task<HostOpsAppliance> StartAsync(params string[] settings) =>
-        StartInAsync(Path.Combine(Path.GetTempPath(), "ra-hostops-" + Guid.NewGuid().ToString("N")), settings);
+    public static Task<HostOpsAppliance> StartAsync(params string[] settings) => StartInAsync(null, settings);
 
-    /// <summary>Starts on a given data directory (to restart an appliance that was disposed).</summary>
-    public static async Task<HostOpsAppliance> StartInAsync(string dataDirectory, params string[] settings)
+    /// <summary>Starts on a given data directory (where a stopped appliance left off), or on a new one (null).</summary>
+    public static async Task<HostOpsAppliance> StartInAsync(string? dataDirectory, params string[] settings)
     {
         var observer = new StepHooks();
-        string[] args =
-        [
-            "--urls", "http://127.0.0.1:0",
-            $"--RecoveryAssist:DataDirectory={dataDirectory}",
-            "--Logging:LogLevel:Default=Warning",
-            .. FastSettings,
-            .. settings,
-        ];
-        var app = AppHost.Build(args, b => b.Services.AddSingleton<IJobObserver>(observer), new StringWriter());
-        await app.StartAsync();
-        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        return new HostOpsAppliance(app, dataDirectory, new Uri(address), observer);
+        var appliance = await TestAppliance.StartAsync(b => b.Services.AddSingleton<IJobObserver>(observer), dataDirectory, [.. FastSettings, .. settings]);
+        return new HostOpsAppliance(appliance, observer);
     }
+
+    /// <summary>Stops the appliance and keeps its data directory, to start again on it.</summary>
+    public Task StopAsync() => _appliance.StopAsync();
+
+    /// <summary>A client presenting the API token of a new user of <paramref name="role"/>.</summary>
+    public HttpClient WithToken(string role) => _appliance.WithToken(role);
 
     /// <summary>Enrols a simulated host: the host record and its SSH access (its key, or its password).</summary>
     public HostRecord Enrol(SimulatedHostConnection connection, IReadOnlyList<string>? tags = null)
@@ -131,23 +122,6 @@ internal sealed class HostOpsAppliance : IAsyncDisposable
         }
     }
 
-    /// <summary>An HTTP client signed in with an API token of a new user in <paramref name="role"/>.</summary>
-    public HttpClient Client(Role role)
-    {
-        var client = new HttpClient { BaseAddress = Address };
-        client.DefaultRequestHeaders.Authorization = new("Bearer", Token(role));
-        return client;
-    }
-
-    /// <summary>A token for <paramref name="role"/> (for the command line, which takes it from RECOVERYASSIST_TOKEN).</summary>
-    public string Token(Role role)
-    {
-        var users = Services.GetRequiredService<UserService>();
-        var name = $"{role.ToString().ToLowerInvariant()}-{Guid.NewGuid():N}"[..24];
-        users.Create(name, role, "correct horse battery staple", Actor.System);
-        return users.CreateToken(users.Find(name)!, "test", null, null, Actor.System).Token;
-    }
-
     public async Task<JobRecord> RunAsync(JobKind kind, Guid hostId, Guid? sessionId = null) =>
         await WaitAsync(Jobs.Start(kind, hostId, sessionId, Tester).Id);
 
@@ -166,11 +140,7 @@ internal sealed class HostOpsAppliance : IAsyncDisposable
         Escrowed(hostId, state.SavedConfig.RecoveryId, state.SavedConfig.RecoveryKey).Should().NotBeNull($"the saved key must be escrowed ({because})");
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        await _app.StopAsync();
-        await _app.DisposeAsync();
-    }
+    public ValueTask DisposeAsync() => _appliance.DisposeAsync();
 
     /// <summary>Runs test actions when a job on a given host reaches a given step (e.g. arm a fault just before it acts).</summary>
     internal sealed class StepHooks : IJobObserver

@@ -19,10 +19,12 @@ public sealed class KillDuringJobTests(SshdFixture sshd)
     {
         var connection = sshd.AddHost(HostNames.Next());
         var dataDirectory = Path.Combine(Path.GetTempPath(), "ra-hostops-kill-" + Guid.NewGuid().ToString("N"));
-        var port = FreePort();
+        var port = FreePort.Tcp();
+        // Host operations with short retries, but a rotate left hanging long enough to be killed in.
+        string[] settings = [.. HostOpsAppliance.FastSettings, "--RecoveryAssist:HostOps:CommandTimeoutSeconds=120"];
         string hostId;
         string jobId;
-        await using (var appliance = await ApplianceProcess.StartAsync(dataDirectory, port))
+        await using (var appliance = await ApplianceProcess.StartAsync(dataDirectory, port, settings))
         {
             using var admin = await appliance.BootstrapAdminAsync();
             hostId = (await Json(await admin.PostAsJsonAsync("/api/hosts", new { name = connection.HostName, managementAddress = connection.Address }))).GetProperty("id").GetString()!;
@@ -39,7 +41,7 @@ public sealed class KillDuringJobTests(SshdFixture sshd)
         }
 
         var rotatedKey = sshd.Hosts.Get(connection.HostName).Config.RecoveryKey;
-        await using (var restarted = await ApplianceProcess.StartAsync(dataDirectory, port))
+        await using (var restarted = await ApplianceProcess.StartAsync(dataDirectory, port, settings))
         {
             using var admin = await restarted.TokenClientAsync();
             var job = await WaitAsync(admin, jobId);
@@ -93,111 +95,5 @@ public sealed class KillDuringJobTests(SshdFixture sshd)
                 throw new TimeoutException("condition not met");
             await Task.Delay(50);
         }
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
-        listener.Start();
-        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
-    }
-}
-
-/// <summary>The appliance as a separate process (dotnet RecoveryAssist.Server.dll) with the fast host-operations settings, so that it can be SIGKILLed.</summary>
-internal sealed class ApplianceProcess : IAsyncDisposable
-{
-    public const string Password = "correct horse battery staple";
-
-    private readonly Process _process;
-    private readonly TaskCompletionSource<string?> _oneTimePassword = new(TaskCreationOptions.RunContinuationsAsynchronously);
-
-    private ApplianceProcess(Process process, Uri address)
-    {
-        _process = process;
-        Address = address;
-    }
-
-    public Uri Address { get; }
-
-    public static async Task<ApplianceProcess> StartAsync(string dataDirectory, int port)
-    {
-        var start = new ProcessStartInfo("dotnet")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        foreach (var argument in new[] { Path.Combine(AppContext.BaseDirectory, "RecoveryAssist.Server.dll"), "--urls", $"http://127.0.0.1:{port}", $"--RecoveryAssist:DataDirectory={dataDirectory}", "--Logging:LogLevel:Default=Warning" }
-            .Concat(HostOpsAppliance.FastSettings).Append($"--RecoveryAssist:HostOps:CommandTimeoutSeconds=120"))
-        {
-            start.ArgumentList.Add(argument);
-        }
-        start.Environment.Remove("RECOVERYASSIST_KEK");
-        var process = Process.Start(start)!;
-        var appliance = new ApplianceProcess(process, new Uri($"http://127.0.0.1:{port}"));
-        process.OutputDataReceived += (_, e) =>
-        {
-            const string marker = "one-time password: ";
-            if (e.Data?.IndexOf(marker, StringComparison.Ordinal) is >= 0 and var at)
-                appliance._oneTimePassword.TrySetResult(e.Data[(at + marker.Length)..].Trim());
-        };
-        process.ErrorDataReceived += (_, _) => { };
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        using var client = new HttpClient { BaseAddress = appliance.Address, Timeout = TimeSpan.FromSeconds(2) };
-        var deadline = Stopwatch.StartNew();
-        while (true)
-        {
-            if (process.HasExited)
-                throw new InvalidOperationException($"The appliance exited with code {process.ExitCode}.");
-            try
-            {
-                if ((await client.GetAsync("/healthz")).IsSuccessStatusCode)
-                    return appliance;
-            }
-            catch (HttpRequestException)
-            {
-            }
-            catch (TaskCanceledException)
-            {
-            }
-            if (deadline.Elapsed > TimeSpan.FromSeconds(60))
-                throw new TimeoutException("The appliance did not become healthy within 60 s.");
-            await Task.Delay(100);
-        }
-    }
-
-    public async Task<HttpClient> BootstrapAdminAsync()
-    {
-        var password = await _oneTimePassword.Task.WaitAsync(TimeSpan.FromSeconds(30)) ?? throw new InvalidOperationException("no one-time password printed");
-        using var signIn = new HttpClient { BaseAddress = Address };
-        (await signIn.PostAsJsonAsync("/api/auth/signin", new { userName = "admin", password })).EnsureSuccessStatusCode();
-        (await signIn.PostAsJsonAsync("/api/auth/password", new { currentPassword = password, newPassword = Password })).EnsureSuccessStatusCode();
-        return await TokenClientAsync();
-    }
-
-    public async Task<HttpClient> TokenClientAsync()
-    {
-        var client = new HttpClient { BaseAddress = Address, Timeout = TimeSpan.FromMinutes(2) };
-        var token = await (await client.PostAsJsonAsync("/api/auth/token", new { userName = "admin", password = Password })).Content.ReadFromJsonAsync<JsonElement>();
-        client.DefaultRequestHeaders.Authorization = new("Bearer", token.GetProperty("token").GetString());
-        return client;
-    }
-
-    /// <summary>SIGKILL: no shutdown code runs.</summary>
-    public void Kill()
-    {
-        _process.Kill();
-        _process.WaitForExit();
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        if (!_process.HasExited)
-        {
-            _process.Kill();
-            await _process.WaitForExitAsync();
-        }
-        _process.Dispose();
     }
 }

@@ -12,11 +12,18 @@ namespace RecoveryAssist.EndToEnd.Tests.Policy;
 [Collection(SshdCollection.Name)]
 public sealed class PolicyJobTests(SshdFixture sshd) : IAsyncLifetime
 {
+    private readonly List<HostOpsAppliance> _stopped = [];
     private HostOpsAppliance _appliance = null!;
 
     public async Task InitializeAsync() => _appliance = await HostOpsAppliance.StartAsync(Settings);
 
-    public async Task DisposeAsync() => await _appliance.DisposeAsync();
+    public async Task DisposeAsync()
+    {
+        await _appliance.DisposeAsync();
+        // Last: the first appliance owns the data directory a restarted one ran on.
+        foreach (var stopped in _stopped)
+            await stopped.DisposeAsync();
+    }
 
     [SshdFact]
     public async Task EnableSecureBoot_FirmwareOn_SetVerifiedSavedAndKeyReadAgain()
@@ -227,11 +234,12 @@ public sealed class PolicyJobTests(SshdFixture sshd) : IAsyncLifetime
         var (connection, host) = await CollectedAsync(_appliance, sshd, SecureBootEnforced);
         var jobId = Change(_appliance, host.Id, new PolicyChangeInput(RequireExecInstalledOnly: true)).Job!.Id;
         await _appliance.WaitForStateAsync(jobId, JobState.NeedsPerson);
-        var directory = _appliance.DataDirectory;
+        var first = _appliance;
 
-        await _appliance.DisposeAsync();
+        await first.StopAsync();
+        _stopped.Add(first);
         sshd.Hosts.Reboot(connection.HostName);
-        _appliance = await HostOpsAppliance.StartInAsync(directory, Settings);
+        _appliance = await HostOpsAppliance.StartInAsync(first.DataDirectory, Settings);
         var job = await _appliance.WaitAsync(jobId);
 
         job.State.Should().Be(JobState.Succeeded, job.Error);

@@ -6,7 +6,6 @@ using Microsoft.Extensions.DependencyInjection;
 using RecoveryAssist.EndToEnd.Tests.HostOps;
 using RecoveryAssist.EndToEnd.Tests.Infrastructure;
 using RecoveryAssist.EsxiSimulator.State;
-using RecoveryAssist.Server.Features.Auth;
 using RecoveryAssist.Server.Features.Escrow;
 using RecoveryAssist.Server.Features.HostOps;
 using RecoveryAssist.Server.Features.Policy;
@@ -40,7 +39,7 @@ public sealed class PolicyRefusalTests(SshdFixture sshd) : IAsyncLifetime
         var connection = sshd.AddHost(HostNames.Next("pol"), configure: s => s.Hardware.FirmwareSecureBoot = true);
         var host = _appliance.Enrol(connection);
         var before = sshd.Hosts.Get(connection.HostName);
-        using var automation = _appliance.Client(Role.Automation);
+        using var automation = _appliance.WithToken("automation");
 
         var problem = Refused(() => Change(_appliance, host.Id, new PolicyChangeInput(RequireSecureBoot: true)));
         var response = await automation.PostAsJsonAsync($"/api/hosts/{host.Id}/policy", new { requireSecureBoot = true });
@@ -82,7 +81,7 @@ public sealed class PolicyRefusalTests(SshdFixture sshd) : IAsyncLifetime
     {
         var connection = sshd.AddHost(HostNames.Next("pol"), configure: s => s.Hardware.FirmwareSecureBoot = true);
         var host = _appliance.Enrol(connection);
-        using var admin = _appliance.Client(Role.Admin);
+        using var admin = _appliance.WithToken("admin");
 
         var response = await admin.PostAsJsonAsync($"/api/hosts/{host.Id}/policy", new { requireSecureBoot = true, force = true, reason = "CHG-42 hardening window" });
 
@@ -117,8 +116,8 @@ public sealed class PolicyRefusalTests(SshdFixture sshd) : IAsyncLifetime
     {
         var connection = sshd.AddHost(HostNames.Next("pol"));
         var host = _appliance.Enrol(connection);
-        using var automation = _appliance.Client(Role.Automation);
-        using var admin = _appliance.Client(Role.Admin);
+        using var automation = _appliance.WithToken("automation");
+        using var admin = _appliance.WithToken("admin");
 
         var notAdmin = await automation.PostAsJsonAsync($"/api/hosts/{host.Id}/policy", new { requireSecureBoot = true, force = true, reason = "x" });
         var noReason = await admin.PostAsJsonAsync($"/api/hosts/{host.Id}/policy", new { requireSecureBoot = true, force = true });
@@ -151,7 +150,7 @@ public sealed class PolicyRefusalTests(SshdFixture sshd) : IAsyncLifetime
         var (connection, host) = await CollectedAsync(_appliance, sshd);
         var (noneConnection, noneHost) = await CollectedAsync(_appliance, sshd, ModeNone);
         var marks = (sshd.Hosts.Get(connection.HostName).CommandLog.Count, sshd.Hosts.Get(noneConnection.HostName).CommandLog.Count);
-        using var automation = _appliance.Client(Role.Automation);
+        using var automation = _appliance.WithToken("automation");
 
         var execAlone = await automation.PostAsJsonAsync($"/api/hosts/{host.Id}/policy", new { requireExecInstalledOnly = true });
         var modeUnconfirmed = await automation.PostAsJsonAsync($"/api/hosts/{noneHost.Id}/policy", new { mode = "tpm" });

@@ -5,7 +5,6 @@ using RecoveryAssist.Core.Esxcli;
 using RecoveryAssist.EndToEnd.Tests.HostOps;
 using RecoveryAssist.EndToEnd.Tests.Infrastructure;
 using RecoveryAssist.EsxiSimulator.State;
-using RecoveryAssist.Server.Features.Auth;
 using RecoveryAssist.Server.Features.HostOps;
 using static RecoveryAssist.EndToEnd.Tests.Policy.PolicyHosts;
 
@@ -79,7 +78,7 @@ public sealed class PolicyReportTests(SshdFixture sshd) : IAsyncLifetime
         dangerConnection.Run("esxcli system settings kernel set -s execInstalledOnly -v FALSE").ExitStatus.Should().Be(0);
         (await _appliance.RunAsync(JobKind.Collect, danger.Id)).State.Should().Be(JobState.Succeeded);
         var neverCollected = _appliance.Enrol(sshd.AddHost(HostNames.Next("pol")), tags);
-        using var auditor = _appliance.Client(Role.Auditor);
+        using var auditor = _appliance.WithToken("auditor");
 
         var json = await auditor.GetFromJsonAsync<JsonElement>($"/api/reports/policy?tag={tag}");
         var csv = await auditor.GetStringAsync($"/api/reports/policy?format=csv&tag={tag}");
@@ -111,10 +110,10 @@ public sealed class PolicyReportTests(SshdFixture sshd) : IAsyncLifetime
         lines.Single(l => l.StartsWith(modeNone.Name + ",", StringComparison.Ordinal)).Should().Contain(",false,").And.Contain(",NONE,").And.Contain("mode-none: Mode NONE");
         lines.Single(l => l.StartsWith(hardened.Name + ",", StringComparison.Ordinal)).Should().StartWith(hardened.Name + ",true,,TPM,true,true,true,true,true,true,");
 
-        var cli = await PolicyCli.RunAsync(_appliance, _appliance.Token(Role.Auditor), "policy", "report", "--format", "csv", "--tag", tag);
+        var cli = await PolicyCli.RunAsync(_appliance, _appliance.CreateToken("auditor"), "policy", "report", "--format", "csv", "--tag", tag);
         cli.ExitCode.Should().Be(0, cli.Error);
         cli.Output.Should().Be(csv);
-        var cliJson = await PolicyCli.RunAsync(_appliance, _appliance.Token(Role.Auditor), "policy", "report", "--tag", tag);
+        var cliJson = await PolicyCli.RunAsync(_appliance, _appliance.CreateToken("auditor"), "policy", "report", "--tag", tag);
         JsonDocument.Parse(cliJson.Output).RootElement.GetProperty("summary").GetProperty("hosts").GetInt32().Should().Be(6);
     }
 
@@ -123,8 +122,8 @@ public sealed class PolicyReportTests(SshdFixture sshd) : IAsyncLifetime
     {
         var lab = "lab-" + Guid.NewGuid().ToString("N")[..6];
         var legacy = "legacy-" + Guid.NewGuid().ToString("N")[..6];
-        var token = _appliance.Token(Role.Automation);
-        async Task<(int ExitCode, string Output, string Error)> Cli(params string[] args) => await PolicyCli.RunAsync(_appliance, token, args);
+        var token = _appliance.CreateToken("automation");
+        async Task<CliResult> Cli(params string[] args) => await PolicyCli.RunAsync(_appliance, token, args);
         var (labConnection, labHost) = await CollectedAsync(_appliance, sshd, s => s.Hardware.FirmwareSecureBoot = true, [lab]);
         var (_, overridden) = await CollectedAsync(_appliance, sshd, tags: [lab]);
         var (_, conflicted) = await CollectedAsync(_appliance, sshd, tags: [lab, legacy]);
@@ -171,14 +170,14 @@ public sealed class PolicyReportTests(SshdFixture sshd) : IAsyncLifetime
     public async Task CommandLine_SetWaitsForPersonExit3_ThenResumeFinishesAfterFirmwareAndReboot()
     {
         var (connection, host) = await CollectedAsync(_appliance, sshd);
-        var token = _appliance.Token(Role.Automation);
+        var token = _appliance.CreateToken("automation");
 
         var set = await PolicyCli.RunAsync(_appliance, token, "policy", "set", host.Name, "--require-secure-boot", "on", "--wait");
 
         set.ExitCode.Should().Be(3, set.Error);
         set.Error.Should().Contain("warning: firmware Secure Boot was not reported Enabled").And.Contain("needs a person: enable Secure Boot in firmware and reboot");
         var jobId = JsonDocument.Parse(set.Output).RootElement.GetProperty("id").GetString()!;
-        var technician = _appliance.Token(Role.Technician);
+        var technician = _appliance.CreateToken("technician");
         (await PolicyCli.RunAsync(_appliance, technician, "policy", "set", host.Name, "--require-secure-boot", "off")).ExitCode
             .Should().Be(2, "a technician may resume jobs but not change the policy");
 
@@ -197,11 +196,11 @@ public sealed class PolicyReportTests(SshdFixture sshd) : IAsyncLifetime
     public async Task CommandLine_SetNothingToChangeOrBadValue_SaysSoOrNamesTheField()
     {
         var (_, host) = await CollectedAsync(_appliance, sshd);
-        var token = _appliance.Token(Role.Automation);
+        var token = _appliance.CreateToken("automation");
 
         var modeWithoutConfirmation = await PolicyCli.RunAsync(_appliance, token, "policy", "set", host.Name, "--mode", "tpm");
         var notOnOff = await PolicyCli.RunAsync(_appliance, token, "policy", "set", host.Name, "--require-secure-boot", "yes");
-        using var automation = _appliance.Client(Role.Automation);
+        using var automation = _appliance.WithToken("automation");
         var unknownField = await automation.PostAsJsonAsync($"/api/hosts/{host.Id}/policy", new { requireSecurBoot = true });
 
         modeWithoutConfirmation.ExitCode.Should().Be(0, "the host is already in Mode TPM: nothing to change");

@@ -1,12 +1,8 @@
-using System.Net;
-using System.Net.Sockets;
-using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using RecoveryAssist.Core.Keys;
 using RecoveryAssist.Server.Features.Boot;
 using RecoveryAssist.Server.Features.Escrow;
 using RecoveryAssist.Server.Features.Recovery;
-using RecoveryAssist.Server.Hosting;
 
 namespace RecoveryAssist.EndToEnd.Tests.Pxe;
 
@@ -20,8 +16,7 @@ public sealed class PxeAppliance : IAsyncLifetime
     public const string GuestHost = "10.0.2.2";
     public const string ImageId = "standin-8.0u2";
 
-    private WebApplication _app = null!;
-    private string _data = null!;
+    private TestAppliance _appliance = null!;
 
     public int HttpPort { get; private set; }
 
@@ -30,52 +25,36 @@ public sealed class PxeAppliance : IAsyncLifetime
     /// <summary>The DHCP boot file QEMU hands the iPXE ROM: our generated bootstrap over TFTP.</summary>
     public string BootFile => $"tftp://{GuestHost}:{TftpPort}/{BootTftpHost.BootstrapName}";
 
-    internal IServiceProvider Services => _app.Services;
+    internal IServiceProvider Services => _appliance.Services;
 
     public async Task InitializeAsync()
     {
         QemuRequirement.EnsureAvailable();
         var image = await StandInImage.PrepareAsync();
-        _data = Path.Combine(Path.GetTempPath(), "ra-pxe-" + Guid.NewGuid().ToString("N"));
-        HttpPort = FreeTcpPort();
-        _app = AppHost.Build(
-        [
+        HttpPort = FreePort.Tcp();
+        // The guest reaches the appliance as 10.0.2.2, so the HTTP port is chosen before start and put in the URLs.
+        _appliance = await TestAppliance.StartAsync(
+            configure: null,
+            dataDirectory: null,
             "--urls", $"http://127.0.0.1:{HttpPort}",
-            $"--{AppOptions.Section}:DataDirectory={_data}",
             $"--{BootOptions.Section}:PublicBaseUrl=http://{GuestHost}:{HttpPort}",
             $"--{BootOptions.Section}:TftpListenAddress=127.0.0.1",
-            $"--{BootOptions.Section}:TftpPort=0",
-            $"--{BootOptions.Section}:HostCacheSeconds=0",
-            "--Logging:LogLevel:Default=Warning",
-        ], console: new StringWriter());
-        await _app.StartAsync();
+            $"--{BootOptions.Section}:HostCacheSeconds=0");
         TftpPort = Services.GetRequiredService<BootTftpHost>().LocalEndPoint?.Port
             ?? throw new InvalidOperationException("The appliance's TFTP server did not start.");
         Services.GetRequiredService<BootImages>().Register(
             new RegisterImageRequest(ImageId, image, "standin/vmlinuz", "standin/vmlinuz", "standin/initrd.gz"), Actor.System);
     }
 
-    public async Task DisposeAsync()
-    {
-        await _app.StopAsync();
-        await _app.DisposeAsync();
-        try
-        {
-            Directory.Delete(_data, recursive: true);
-        }
-        catch (IOException)
-        {
-        }
-    }
+    public async Task DisposeAsync() => await _appliance.DisposeAsync();
 
     /// <summary>A host with an escrowed key and the given identity.</summary>
     internal (HostRecord Host, RecoveryKey Key) Host(string name, string mac, string uuid, string serial)
     {
         var escrow = Services.GetRequiredService<EscrowService>();
         var host = escrow.CreateHost(new HostInput(name, SmbiosUuid: uuid, Serial: serial, MacAddresses: [mac], KernelOpt: "autoPartition=FALSE"), Actor.System);
-        var id = new RecoveryId(Guid.NewGuid());
-        var key = RecoveryKey.Generate();
-        escrow.ImportForHost(host.Id, $"Recovery ID                             Key\n--------------------------------------  ---\n{id}  {key.Reveal()}\n", null, KeySource.Imported, Actor.System);
+        var (_, key, output) = EsxcliOutput.NewHostKey();
+        escrow.ImportForHost(host.Id, output, null, KeySource.Imported, Actor.System);
         return (host, key);
     }
 
@@ -93,13 +72,6 @@ public sealed class PxeAppliance : IAsyncLifetime
 
     internal IReadOnlyList<RecoveryAssist.Server.Features.Audit.AuditRecord> Audit(Guid sessionId) =>
         Services.GetRequiredService<RecoveryAssist.Server.Features.Audit.AuditLog>().Read(0, 10_000, RecoverySessionService.Target(sessionId));
-
-    private static int FreeTcpPort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 }
 
 [CollectionDefinition(Name)]

@@ -1,15 +1,8 @@
 using System.Diagnostics;
-using System.Net;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
-using Microsoft.Extensions.DependencyInjection;
 using RecoveryAssist.Core.Keys;
-using RecoveryAssist.Server.Features.Auth;
-using RecoveryAssist.Server.Hosting;
 
 namespace RecoveryAssist.EndToEnd.Tests.Recovery;
 
@@ -20,39 +13,21 @@ namespace RecoveryAssist.EndToEnd.Tests.Recovery;
 /// </summary>
 public sealed class ConsoleRecoveryTests : IAsyncLifetime
 {
-    private const string Password = "correct horse battery staple";
-
-    private WebApplication _app = null!;
-    private Uri _address = null!;
-    private readonly string _data = Path.Combine(Path.GetTempPath(), "ra-e2e-" + Guid.NewGuid().ToString("N"));
+    private TestAppliance _appliance = null!;
 
     public async Task InitializeAsync()
     {
-        _app = AppHost.Build(["--urls", "http://127.0.0.1:0", $"--{AppOptions.Section}:DataDirectory={_data}", "--Logging:LogLevel:Default=Warning"], console: new StringWriter());
-        await _app.StartAsync();
-        _address = new Uri(_app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
-        var users = _app.Services.GetRequiredService<UserService>();
-        foreach (var (name, role) in new[] { ("admin-e2e", Role.Admin), ("tech-a", Role.Technician), ("tech-b", Role.Technician), ("auditor-e2e", Role.Auditor) })
-            users.Create(name, role, Password, RecoveryAssist.Server.Features.Escrow.Actor.System);
+        _appliance = await TestAppliance.StartAsync();
+        foreach (var (name, role) in new[] { ("admin-e2e", "Admin"), ("tech-a", "Technician"), ("tech-b", "Technician"), ("auditor-e2e", "Auditor") })
+            _appliance.CreateUser(name, role);
     }
 
-    public async Task DisposeAsync()
-    {
-        await _app.StopAsync();
-        await _app.DisposeAsync();
-        try
-        {
-            Directory.Delete(_data, recursive: true);
-        }
-        catch (IOException)
-        {
-        }
-    }
+    public async Task DisposeAsync() => await _appliance.DisposeAsync();
 
     private async Task<HttpClient> SignInAsync(string user)
     {
-        var client = new HttpClient(new HttpClientHandler { CookieContainer = new CookieContainer() }) { BaseAddress = _address };
-        (await client.PostAsJsonAsync("/api/auth/signin", new { userName = user, password = Password })).EnsureSuccessStatusCode();
+        var client = _appliance.Anonymous();
+        (await client.PostAsJsonAsync("/api/auth/signin", new { userName = user, password = TestAppliance.Password })).EnsureSuccessStatusCode();
         return client;
     }
 
@@ -66,9 +41,7 @@ public sealed class ConsoleRecoveryTests : IAsyncLifetime
         using var auditor = await SignInAsync("auditor-e2e");
         var created = await admin.PostAsJsonAsync("/api/hosts", new { name = "esx-e2e.lab", serial = "E2E-1" });
         var hostId = (await created.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString();
-        var recoveryId = new RecoveryId(Guid.NewGuid());
-        var key = RecoveryKey.Generate();
-        var output = $"Recovery ID                             Key\n--------------------------------------  ---\n{recoveryId}  {key.Reveal()}\n";
+        var (_, key, output) = EsxcliOutput.NewHostKey();
         (await admin.PostAsJsonAsync($"/api/hosts/{hostId}/import", new { output })).EnsureSuccessStatusCode();
 
         var opened = await techA.PostAsJsonAsync("/api/sessions", new { host = "esx-e2e.lab", reason = "motherboard-replaced", ticket = "CHG-1001" });
@@ -76,7 +49,7 @@ public sealed class ConsoleRecoveryTests : IAsyncLifetime
         (await techB.PostAsync($"/api/sessions/{id}/approve", null)).EnsureSuccessStatusCode();
         using var qr = await techA.PostAsJsonAsync($"/api/sessions/{id}/qr", new { format = "png" });
         qr.EnsureSuccessStatusCode();
-        var png = Path.Combine(_data, "qr.png");
+        var png = Path.Combine(_appliance.DataDirectory, "qr.png");
         await File.WriteAllBytesAsync(png, await qr.Content.ReadAsByteArrayAsync());
 
         var decoded = await RunAsync(zbarimg, "--raw", "-q", png);

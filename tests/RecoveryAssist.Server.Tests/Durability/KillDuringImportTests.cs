@@ -20,7 +20,7 @@ public class KillDuringImportTests
     public async Task BulkImport_AppliancesKilledMidImport_EveryAcknowledgedImportSurvivesAndAuditVerifies()
     {
         var dataDirectory = Path.Combine(Path.GetTempPath(), "ra-kill-" + Guid.NewGuid().ToString("N"));
-        var port = ApplianceProcess.FreePort();
+        var port = FreePort.Tcp();
         var acknowledged = new ConcurrentBag<int>();
 
         await using (var appliance = await ApplianceProcess.StartAsync(dataDirectory, port))

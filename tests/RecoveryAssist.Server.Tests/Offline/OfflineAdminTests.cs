@@ -16,10 +16,9 @@ public class OfflineAdminTests
     private static async Task<(string DataDirectory, List<(string HostId, string Output)> Imports)> StoreWithKeysAsync()
     {
         var imports = new List<(string, string)>();
-        string dataDirectory;
-        await using (var appliance = await TestAppliance.StartAsync())
+        var dataDirectory = TestDirectory.NewPath("ra-offline-");
+        await using (var appliance = await TestAppliance.StartAsync(dataDirectory))
         {
-            dataDirectory = appliance.DataDirectory;
             var admin = await appliance.SignedInAsync("admin");
             for (var i = 0; i < 2; i++)
             {

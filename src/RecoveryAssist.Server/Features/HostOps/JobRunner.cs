@@ -99,9 +99,11 @@ internal sealed class JobRunner : BackgroundService
     private async Task RunAsync(Guid id, CancellationToken stopping)
     {
         await Task.Yield();
-        var job = _jobs.Get(id);
+        JobRecord? job = null;
+        var crashed = false;
         try
         {
+            job = _jobs.Get(id);
             if (job is null || !job.IsActive)
                 return;
             var hostLock = _hostLocks.GetOrAdd(job.HostId, _ => new SemaphoreSlim(1, 1));
@@ -132,6 +134,7 @@ internal sealed class JobRunner : BackgroundService
         catch (Exception e)
         {
             HostOpsLog.JobCrashed(_logger, e, id, job?.HostName ?? "?");
+            crashed = true;
         }
         finally
         {
@@ -140,6 +143,26 @@ internal sealed class JobRunner : BackgroundService
             if (_again.TryRemove(id, out _) && !stopping.IsCancellationRequested)
                 Enqueue(id);
         }
+        // A job is never left pending with nobody to run it: after an unexpected error it is queued again
+        // (its steps' attempt counts still bound the work it does on the host).
+        if (crashed && !stopping.IsCancellationRequested)
+            _ = EnqueueLaterAsync(id, _options.Retry.MaxDelay, stopping);
+    }
+
+    /// <param name="due">Runs when the delay is over (or the appliance stops), before the job is queued.</param>
+    private async Task EnqueueLaterAsync(Guid id, TimeSpan delay, CancellationToken stopping, Action? due = null)
+    {
+        try
+        {
+            await Task.Delay(delay > TimeSpan.Zero ? delay : TimeSpan.Zero, _time, stopping).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            due?.Invoke();
+            return;
+        }
+        due?.Invoke();
+        Enqueue(id);
     }
 
     /// <summary>
@@ -151,24 +174,8 @@ internal sealed class JobRunner : BackgroundService
         if (_wakes.TryGetValue(id, out var pending) && pending <= until)
             return;
         _wakes[id] = until;
-        _ = WakeLaterAsync(id, until, until - now, stopping);
-    }
-
-    private async Task WakeLaterAsync(Guid id, DateTime until, TimeSpan delay, CancellationToken stopping)
-    {
-        try
-        {
-            await Task.Delay(delay > TimeSpan.Zero ? delay : TimeSpan.Zero, _time, stopping).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException)
-        {
-            return;
-        }
-        finally
-        {
-            _wakes.TryRemove(new KeyValuePair<Guid, DateTime>(id, until));
-        }
-        Enqueue(id);
+        // The timer is forgotten before the job is queued, so that the run it starts can arm the next one.
+        _ = EnqueueLaterAsync(id, until - now, stopping, () => _wakes.TryRemove(new KeyValuePair<Guid, DateTime>(id, until)));
     }
 
     private async Task RunLockedAsync(Guid id, CancellationToken stopping)

@@ -58,6 +58,7 @@ internal sealed class DesiredPolicyRecord
 
     public DateTime Updated { get; set; }
 
+    [LiteDB.BsonIgnore]
     public PolicySettings Settings => new(Mode, RequireSecureBoot, RequireExecInstalledOnly);
 
     public static string MakeId(DesiredScope scope, string? tag, Guid? hostId) => scope switch

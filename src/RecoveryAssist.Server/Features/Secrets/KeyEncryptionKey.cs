@@ -86,9 +86,17 @@ internal sealed class KeyEncryptionKey : IDisposable
 
     public byte[] Unwrap(ReadOnlySpan<byte> wrapped) => Aead.Open(_value, wrapped, WrapContext());
 
+    /// <summary>Seals other small secrets kept with the data (e.g. the sign-in cookie keys); <paramref name="purpose"/> keeps each kind apart.</summary>
+    public byte[] Seal(ReadOnlySpan<byte> secret, string purpose) => Aead.Seal(_value, secret, PurposeContext(purpose));
+
+    /// <exception cref="CryptographicException">Sealed under another KEK or purpose, or changed.</exception>
+    public byte[] Open(ReadOnlySpan<byte> sealedSecret, string purpose) => Aead.Open(_value, sealedSecret, PurposeContext(purpose));
+
     public void Dispose() => CryptographicOperations.ZeroMemory(_value);
 
     public override string ToString() => $"KEK {Id}";
 
     private byte[] WrapContext() => Encoding.ASCII.GetBytes("data-key|" + Id);
+
+    private byte[] PurposeContext(string purpose) => Encoding.ASCII.GetBytes(purpose + "|" + Id);
 }

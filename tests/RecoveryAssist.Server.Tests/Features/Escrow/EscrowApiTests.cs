@@ -217,7 +217,7 @@ public sealed class EscrowApiTests : IAsyncLifetime
         }
         var dataDirectory = _appliance.DataDirectory;
         _appliance.Services.GetRequiredService<AuditLog>().Verify().Should().BeNull();
-        await _appliance.DisposeAsync();
+        await _appliance.StopAsync();
 
         var files = Directory.GetFiles(dataDirectory, "*", SearchOption.AllDirectories);
         files.Should().Contain(f => f.EndsWith(".db", StringComparison.Ordinal));
@@ -232,6 +232,7 @@ public sealed class EscrowApiTests : IAsyncLifetime
             }
             content.Should().NotContain("host.created", "the store file is encrypted as a whole");
         }
-        _appliance = await TestAppliance.StartAsync(dataDirectory);
+        await _appliance.DisposeAsync();
+        _appliance = await TestAppliance.StartAsync();
     }
 }

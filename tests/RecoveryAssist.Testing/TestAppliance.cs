@@ -1,27 +1,33 @@
 using System.Net;
 using System.Net.Http.Json;
+using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
-using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using RecoveryAssist.Server.Features.Auth;
 using RecoveryAssist.Server.Features.Escrow;
 using RecoveryAssist.Server.Hosting;
 
-namespace RecoveryAssist.Server.Tests.Infrastructure;
+namespace RecoveryAssist.Testing;
 
-/// <summary>The real appliance on Kestrel, on a free loopback port, over a fresh data directory.</summary>
+/// <summary>
+/// The real appliance in-process on Kestrel, on a free loopback port, over a fresh data directory
+/// (deleted at the end unless the caller chose it), with its TFTP server on a free port.
+/// </summary>
 internal sealed class TestAppliance : IAsyncDisposable
 {
     public const string Password = "correct horse battery staple";
 
     private readonly WebApplication _app;
+    private readonly bool _ownsDataDirectory;
     private readonly List<HttpClient> _clients = [];
+    private bool _stopped;
 
-    private TestAppliance(WebApplication app, string dataDirectory, Uri address, StringWriter console)
+    private TestAppliance(WebApplication app, string dataDirectory, bool ownsDataDirectory, Uri address, StringWriter console)
     {
         _app = app;
         DataDirectory = dataDirectory;
+        _ownsDataDirectory = ownsDataDirectory;
         Address = address;
         Console = console;
     }
@@ -33,14 +39,22 @@ internal sealed class TestAppliance : IAsyncDisposable
     /// <summary>What the appliance printed on its console (first-run messages).</summary>
     public StringWriter Console { get; }
 
-    internal IServiceProvider Services => _app.Services;
+    public IServiceProvider Services => _app.Services;
 
     public static Task<TestAppliance> StartAsync(string? dataDirectory = null, params string[] settings) =>
-        StartAsync(null, dataDirectory, settings);
+        StartAsync(configure: null, dataDirectory, settings);
 
     /// <summary>Starts the appliance with its clock replaced (e.g. a FakeTimeProvider, to expire sessions without waiting).</summary>
-    public static async Task<TestAppliance> StartAsync(TimeProvider? time, string? dataDirectory, params string[] settings)
+    public static Task<TestAppliance> StartAsync(TimeProvider time, string? dataDirectory, params string[] settings) =>
+        StartAsync(builder => builder.Services.AddSingleton(time), dataDirectory, settings);
+
+    /// <summary>
+    /// Starts the appliance; <paramref name="configure"/> adds or replaces services, and <paramref name="settings"/>
+    /// (command-line style, <c>--Section:Key=value</c>) override the defaults here, <c>--urls</c> included.
+    /// </summary>
+    public static async Task<TestAppliance> StartAsync(Action<WebApplicationBuilder>? configure, string? dataDirectory, params string[] settings)
     {
+        var owned = dataDirectory is null;
         dataDirectory ??= Path.Combine(Path.GetTempPath(), "ra-test-" + Guid.NewGuid().ToString("N"));
         var console = new StringWriter();
         string[] args =
@@ -51,10 +65,10 @@ internal sealed class TestAppliance : IAsyncDisposable
             "--Logging:LogLevel:Default=Warning",
             .. settings,
         ];
-        var app = AppHost.Build(args, time is null ? null : builder => builder.Services.AddSingleton(time), console);
+        var app = AppHost.Build(args, configure, console);
         await app.StartAsync();
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        return new TestAppliance(app, dataDirectory, new Uri(address), console);
+        return new TestAppliance(app, dataDirectory, owned, new Uri(address), console);
     }
 
     /// <summary>An HTTP client with no credentials.</summary>
@@ -77,7 +91,7 @@ internal sealed class TestAppliance : IAsyncDisposable
     }
 
     /// <summary>Creates a user of <paramref name="role"/> and returns a client that presents an API token.</summary>
-    internal HttpClient WithToken(string role, IReadOnlyList<Permission>? scopes = null)
+    public HttpClient WithToken(string role, IReadOnlyList<Permission>? scopes = null)
     {
         var token = CreateToken(role, scopes);
         var client = Anonymous();
@@ -85,26 +99,36 @@ internal sealed class TestAppliance : IAsyncDisposable
         return client;
     }
 
-    /// <summary>Creates a user of <paramref name="role"/> and an API token for it.</summary>
-    internal string CreateToken(string role, IReadOnlyList<Permission>? scopes = null)
+    /// <summary>Creates a user of <paramref name="role"/> (or uses <paramref name="userName"/>) and an API token for it.</summary>
+    public string CreateToken(string role, IReadOnlyList<Permission>? scopes = null, string? userName = null)
     {
-        var userName = role.ToLowerInvariant() + "-t-" + Guid.NewGuid().ToString("N")[..6];
-        var users = CreateUser(userName, role);
+        userName ??= role.ToLowerInvariant() + "-t-" + Guid.NewGuid().ToString("N")[..6];
+        var users = Services.GetRequiredService<UserService>();
+        if (users.Find(userName) is null)
+            CreateUser(userName, role);
         return users.CreateToken(users.Find(userName)!, "test", scopes, null, Actor.System).Token;
     }
 
-    internal UserService CreateUser(string userName, string role)
-    {
-        var users = Services.GetRequiredService<UserService>();
-        users.Create(userName, Enum.Parse<Role>(role, ignoreCase: true), Password, Actor.System);
-        return users;
-    }
+    /// <summary>Creates a user of <paramref name="role"/> (admin, technician, operator, automation, auditor) with <see cref="Password"/>.</summary>
+    public void CreateUser(string userName, string role) =>
+        Services.GetRequiredService<UserService>().Create(userName, Enum.Parse<Role>(role, ignoreCase: true), Password, Actor.System);
 
-    public async ValueTask DisposeAsync()
+    /// <summary>Stops the appliance and closes its store, keeping the data directory (to inspect it, or to start again on it).</summary>
+    public async Task StopAsync()
     {
+        if (_stopped)
+            return;
+        _stopped = true;
         foreach (var client in _clients)
             client.Dispose();
         await _app.StopAsync();
         await _app.DisposeAsync();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await StopAsync();
+        if (_ownsDataDirectory)
+            TestDirectory.Delete(DataDirectory);
     }
 }

@@ -2,11 +2,16 @@ using System.Diagnostics;
 using System.Net.Http.Json;
 using System.Text.Json;
 
-namespace RecoveryAssist.Server.Tests.Infrastructure;
+namespace RecoveryAssist.Testing;
 
-/// <summary>The appliance as a separate process (dotnet RecoveryAssist.Server.dll), so that it can be SIGKILLed.</summary>
+/// <summary>
+/// The appliance as a separate process (<c>dotnet RecoveryAssist.Server.dll</c>), as the run command starts it,
+/// so that it can be SIGKILLed and its memory measured.
+/// </summary>
 internal sealed class ApplianceProcess : IAsyncDisposable
 {
+    public const string OneTimePasswordMarker = "one-time password: ";
+
     private readonly Process _process;
     private readonly TaskCompletionSource<string?> _oneTimePassword = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
@@ -18,25 +23,42 @@ internal sealed class ApplianceProcess : IAsyncDisposable
 
     public Uri Address { get; }
 
-    public static async Task<ApplianceProcess> StartAsync(string dataDirectory, int port)
+    public int ProcessId => _process.Id;
+
+    /// <summary>
+    /// Starts the appliance on <paramref name="port"/> over <paramref name="dataDirectory"/> and waits until it is healthy.
+    /// <paramref name="serverDll"/> defaults to the build next to the caller; <paramref name="settings"/> are extra
+    /// command-line settings.
+    /// </summary>
+    public static async Task<ApplianceProcess> StartAsync(string dataDirectory, int port, IEnumerable<string>? settings = null, string? serverDll = null)
     {
-        var server = Path.Combine(AppContext.BaseDirectory, "RecoveryAssist.Server.dll");
         var start = new ProcessStartInfo("dotnet")
         {
-            ArgumentList = { server, "--urls", $"http://127.0.0.1:{port}", $"--RecoveryAssist:DataDirectory={dataDirectory}", "--Logging:LogLevel:Default=Warning" },
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
         };
+        string[] arguments =
+        [
+            serverDll ?? Path.Combine(AppContext.BaseDirectory, "RecoveryAssist.Server.dll"),
+            "--urls", $"http://127.0.0.1:{port}",
+            $"--RecoveryAssist:DataDirectory={dataDirectory}",
+            "--RecoveryAssist:Boot:TftpPort=0",
+            "--Logging:LogLevel:Default=Warning",
+            .. settings ?? [],
+        ];
+        foreach (var argument in arguments)
+            start.ArgumentList.Add(argument);
+        // The key-encryption key comes from the data directory, never from the test runner's environment.
         start.Environment.Remove("RECOVERYASSIST_KEK");
         var process = Process.Start(start)!;
         var appliance = new ApplianceProcess(process, new Uri($"http://127.0.0.1:{port}"));
         process.OutputDataReceived += (_, e) =>
         {
-            const string marker = "one-time password: ";
-            if (e.Data?.IndexOf(marker, StringComparison.Ordinal) is >= 0 and var at)
-                appliance._oneTimePassword.TrySetResult(e.Data[(at + marker.Length)..].Trim());
+            if (e.Data?.IndexOf(OneTimePasswordMarker, StringComparison.Ordinal) is >= 0 and var at)
+                appliance._oneTimePassword.TrySetResult(e.Data[(at + OneTimePasswordMarker.Length)..].Trim());
         };
+        process.ErrorDataReceived += (_, _) => { };
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         await appliance.WaitHealthyAsync();
@@ -49,8 +71,8 @@ internal sealed class ApplianceProcess : IAsyncDisposable
     public async Task WaitHealthyAsync()
     {
         using var client = new HttpClient { BaseAddress = Address, Timeout = TimeSpan.FromSeconds(2) };
-        var deadline = DateTime.UtcNow.AddSeconds(60);
-        while (DateTime.UtcNow < deadline)
+        var deadline = Stopwatch.StartNew();
+        while (deadline.Elapsed < TimeSpan.FromSeconds(60))
         {
             if (_process.HasExited)
                 throw new InvalidOperationException($"The appliance exited with code {_process.ExitCode}.");
@@ -80,12 +102,20 @@ internal sealed class ApplianceProcess : IAsyncDisposable
         return await TokenClientAsync();
     }
 
+    /// <summary>A client with a new API token of the admin (whose password is already <see cref="TestAppliance.Password"/>).</summary>
     public async Task<HttpClient> TokenClientAsync()
     {
-        var client = new HttpClient { BaseAddress = Address, Timeout = TimeSpan.FromMinutes(2) };
+        var client = new HttpClient { BaseAddress = Address, Timeout = TimeSpan.FromMinutes(5) };
         var token = await (await client.PostAsJsonAsync("/api/auth/token", new { userName = "admin", password = TestAppliance.Password })).Content.ReadFromJsonAsync<JsonElement>();
         client.DefaultRequestHeaders.Authorization = new("Bearer", token.GetProperty("token").GetString());
         return client;
+    }
+
+    /// <summary>The process's peak resident memory (VmHWM) in MB.</summary>
+    public double PeakMemoryMb()
+    {
+        var line = File.ReadLines($"/proc/{_process.Id}/status").First(l => l.StartsWith("VmHWM:", StringComparison.Ordinal));
+        return double.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], System.Globalization.CultureInfo.InvariantCulture) / 1024;
     }
 
     /// <summary>SIGKILL: no shutdown code runs, as in a power cut of the process.</summary>
@@ -93,13 +123,6 @@ internal sealed class ApplianceProcess : IAsyncDisposable
     {
         _process.Kill();
         _process.WaitForExit();
-    }
-
-    public static int FreePort()
-    {
-        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
-        listener.Start();
-        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     public async ValueTask DisposeAsync()

@@ -1,6 +1,6 @@
 using RecoveryAssist.Core.Keys;
 
-namespace RecoveryAssist.Server.Tests.Infrastructure;
+namespace RecoveryAssist.Testing;
 
 /// <summary>Builds <c>recovery list</c> output the way ESXi prints it (the published table form).</summary>
 internal static class EsxcliOutput
