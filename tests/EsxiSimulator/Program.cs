@@ -20,9 +20,10 @@ internal static class Program
           esxi-sim admin clear-faults NAME --state-dir DIR
           esxi-sim admin set NAME --state-dir DIR KEY=VALUE...
               keys: firmware-secure-boot, tpm-present, tpm-vendor, version, build, kernelopt, list-layout (OneLine|Wrapped),
-                    rotate-changes-id, tpm-mode-fails (true|false|auto), auto-backup-fails, backup-lock-fails
+                    rotate-changes-id, tpm-mode-fails (true|false|auto), auto-backup-fails, backup-lock-fails, key-in-mode-none
           esxi-sim admin replace-tpm NAME --state-dir DIR [--vendor VENDOR]
           esxi-sim admin power-cycle NAME --state-dir DIR
+          esxi-sim admin reboot NAME --state-dir DIR        (orderly: saves, then boots)
           esxi-sim admin recover NAME --state-dir DIR       (reads the recovery key from stdin)
         DIR defaults to $ESXI_SIM_STATE_DIR.
         """;
@@ -110,6 +111,9 @@ internal static class Program
             case "power-cycle":
                 store.PowerCycle(arguments.Name());
                 return 0;
+            case "reboot":
+                store.Reboot(arguments.Name());
+                return 0;
             case "recover":
                 return store.BootWithRecoveryKey(arguments.Name(), Console.In.ReadToEnd()) ? 0 : Fail("esxi-sim: the key does not unlock the saved configuration");
             default:
@@ -137,6 +141,7 @@ internal static class Program
             case "tpm-mode-fails": state.Behaviour.TpmModeFails = value == "auto" ? null : bool.Parse(value); break;
             case "auto-backup-fails": state.Behaviour.AutoBackupSilentlyFails = bool.Parse(value); break;
             case "backup-lock-fails": state.Behaviour.BackupLockFails = bool.Parse(value); break;
+            case "key-in-mode-none": state.Behaviour.KeyInModeNone = bool.Parse(value); break;
             default: throw new ArgumentException($"unknown setting '{key}'");
         }
     }

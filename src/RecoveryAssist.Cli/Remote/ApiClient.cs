@@ -29,10 +29,21 @@ internal sealed class ApiClient : IDisposable
 
     public Task<JsonElement> PutAsync(string path, object body) => SendAsync(HttpMethod.Put, path, JsonContent.Create(body));
 
+    public Task<JsonElement> DeleteAsync(string path) => SendAsync(HttpMethod.Delete, path, null);
+
+    /// <summary>A GET whose answer is not JSON (a CSV report).</summary>
+    public Task<string> GetTextAsync(string path) => SendRawAsync(HttpMethod.Get, path, null);
+
     public Task<JsonElement> PostTextAsync(string path, string text, string mediaType) =>
         SendAsync(HttpMethod.Post, path, new StringContent(text, System.Text.Encoding.UTF8, mediaType));
 
     private async Task<JsonElement> SendAsync(HttpMethod method, string path, HttpContent? content)
+    {
+        var text = await SendRawAsync(method, path, content).ConfigureAwait(false);
+        return text.Length == 0 ? default : JsonDocument.Parse(text).RootElement.Clone();
+    }
+
+    private async Task<string> SendRawAsync(HttpMethod method, string path, HttpContent? content)
     {
         using var request = new HttpRequestMessage(method, path) { Content = content };
         HttpResponseMessage response;
@@ -48,7 +59,7 @@ internal sealed class ApiClient : IDisposable
         {
             var text = await response.Content.ReadAsStringAsync().ConfigureAwait(false);
             if (response.IsSuccessStatusCode)
-                return text.Length == 0 ? default : JsonDocument.Parse(text).RootElement.Clone();
+                return text;
             throw new ApiException(response.StatusCode == HttpStatusCode.BadRequest ? ExitCodes.InvalidInput : ExitCodes.Failure, Describe(response.StatusCode, text));
         }
     }

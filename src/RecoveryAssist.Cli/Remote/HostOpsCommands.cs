@@ -15,7 +15,11 @@ internal static class HostOpsCommands
         yield return Job(console);
     }
 
-    private static Option<bool> Wait() => new("--wait") { Description = "Wait for the job to end; exit 0 only if it succeeded." };
+    /// <summary>--wait: follow the job; exit 0 when it succeeds, 2 when it fails, 3 when it stops for a person.</summary>
+    internal static Option<bool> Wait() => new("--wait")
+    {
+        Description = "Wait for the job: exit 0 if it succeeded, 2 if it failed, 3 if it waits for a person (stderr says what to do; it goes on by itself afterwards).",
+    };
 
     private static Command Collect(CliConsole console)
     {
@@ -68,10 +72,10 @@ internal static class HostOpsCommands
 
     private static Command Job(CliConsole console)
     {
-        var job = new Command("job", "Host-operation jobs: list, show, cancel, retry.");
+        var job = new Command("job", "Host-operation jobs: list, show, cancel, retry, resume.");
 
         var host = new Option<string?>("--host") { Description = "Only this host's jobs (name)." };
-        var state = new Option<string?>("--state") { Description = "Only jobs in this state: pending, running, succeeded, failed, cancelled." };
+        var state = new Option<string?>("--state") { Description = "Only jobs in this state: pending, running, needsPerson, succeeded, failed, cancelled." };
         var take = new Option<int>("--take") { Description = "At most this many, newest first (default 50).", DefaultValueFactory = _ => 50 };
         var list = new Command("list", "List jobs (JSON, newest first).") { host, state, take };
         list.SetAction((result, _) => RemoteCommands.Run(console, async () =>
@@ -89,7 +93,21 @@ internal static class HostOpsCommands
         job.Add(ById(console, "show", "Show a job with its steps and their (redacted) output.", id => ($"/api/jobs/{id}", false)));
         job.Add(ById(console, "cancel", "Cancel a job (a running one stops at its next safe point).", id => ($"/api/jobs/{id}/cancel", true)));
         job.Add(ById(console, "retry", "Retry a failed or cancelled job from the step it stopped at.", id => ($"/api/jobs/{id}/retry", true)));
+        job.Add(Resume(console));
         return job;
+    }
+
+    private static Command Resume(CliConsole console)
+    {
+        var id = new Argument<Guid>("ID") { Description = "The job id." };
+        var wait = Wait();
+        var command = new Command("resume", "Say you acted on the host: a job that needs a person looks again now (it also does by itself).") { id, wait };
+        command.SetAction((result, _) => RemoteCommands.Run(console, async () =>
+        {
+            using var client = RemoteSettings.Client(result);
+            await StartAsync(console, client, $"/api/jobs/{result.GetValue(id)}/resume", result.GetValue(wait)).ConfigureAwait(false);
+        }));
+        return command;
     }
 
     private static Command ById(CliConsole console, string name, string description, Func<Guid, (string Path, bool Post)> route)
@@ -114,10 +132,24 @@ internal static class HostOpsCommands
             await console.Error.WriteLineAsync($"job {job.GetProperty("id").GetString()} started: follow it with 'recoveryassist job show {job.GetProperty("id").GetString()}'").ConfigureAwait(false);
             return;
         }
-        var ended = await WaitForAsync(client, job.GetProperty("id").GetString()!).ConfigureAwait(false);
+        await FollowAsync(console, client, job.GetProperty("id").GetString()!).ConfigureAwait(false);
+    }
+
+    /// <summary>Waits until the job ends or needs a person, prints it, and turns anything but success into the exit code that says so.</summary>
+    internal static async Task FollowAsync(CliConsole console, ApiClient client, string jobId)
+    {
+        var ended = await WaitForAsync(client, jobId).ConfigureAwait(false);
         RemoteCommands.Print(console, ended);
-        if (ended.GetProperty("state").GetString() != "succeeded")
-            throw new ApiException(ExitCodes.Failure, $"job {ended.GetProperty("id").GetString()} {ended.GetProperty("state").GetString()}: {ended.GetProperty("error")}");
+        switch (ended.GetProperty("state").GetString())
+        {
+            case "succeeded":
+                return;
+            case "needsPerson":
+                throw new ApiException(ExitCodes.NeedsPerson,
+                    $"job {jobId} needs a person: {ended.GetProperty("attention").GetString()}; it goes on by itself afterwards (or: recoveryassist job resume {jobId})");
+            case var state:
+                throw new ApiException(ExitCodes.Failure, $"job {jobId} {state}: {ended.GetProperty("error")}");
+        }
     }
 
     private static async Task<JsonElement> WaitForAsync(ApiClient client, string jobId)
@@ -125,6 +157,7 @@ internal static class HostOpsCommands
         while (true)
         {
             var job = await client.GetAsync($"/api/jobs/{jobId}").ConfigureAwait(false);
+            // A job that needs a person stops here too: waiting for firmware or a reboot can take days.
             if (job.GetProperty("state").GetString() is not ("pending" or "running"))
                 return job;
             await Task.Delay(PollInterval).ConfigureAwait(false);

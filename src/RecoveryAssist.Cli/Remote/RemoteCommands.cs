@@ -3,7 +3,7 @@ using System.Text.Json;
 
 namespace RecoveryAssist.Cli.Remote;
 
-/// <summary>Commands against a running appliance: login, passwd, host, import, coverage, collect, rotate, job.</summary>
+/// <summary>Commands against a running appliance: login, passwd, host, import, coverage, recover, session, collect, rotate, job, policy.</summary>
 internal static class RemoteCommands
 {
     public static IEnumerable<Command> Build(CliConsole console)
@@ -17,6 +17,7 @@ internal static class RemoteCommands
         yield return SessionCommands.Session(console);
         foreach (var command in HostOpsCommands.Build(console))
             yield return command;
+        yield return PolicyCommands.Build(console);
     }
 
     private static Command Login(CliConsole console)

@@ -14,6 +14,15 @@ internal static class RemoteSettings
         Description = $"The appliance's URL (default: ${ServerVariable} or {DefaultServer}).",
         Recursive = true,
         DefaultValueFactory = _ => new Uri(Environment.GetEnvironmentVariable(ServerVariable) is { Length: > 0 } s ? s : DefaultServer),
+        // System.CommandLine has no converter for Uri: without this parser any --server given failed.
+        CustomParser = result =>
+        {
+            var text = result.Tokens.Count == 1 ? result.Tokens[0].Value : "";
+            if (Uri.TryCreate(text, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https")
+                return uri;
+            result.AddError($"--server: expected an http or https URL such as {DefaultServer}, got '{text}'");
+            return null;
+        },
     };
 
     /// <summary>The token file <c>login</c> writes: readable by its owner only.</summary>

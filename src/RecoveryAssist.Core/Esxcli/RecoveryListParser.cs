@@ -33,13 +33,17 @@ public static partial class RecoveryListParser
     /// <param name="output">What the command printed.</param>
     /// <param name="format">The formatter used, or null to detect it.</param>
     /// <param name="check">Whether a key failing the group check is an error or a warning on the key.</param>
-    /// <returns>Every row, in order; never empty.</returns>
+    /// <param name="allowEmpty">
+    /// Accept output with no row (nothing, or a header alone) as an empty list: for a caller that has
+    /// another way to know the host is not in Mode TPM. Anything else that is not understood is still an error.
+    /// </param>
+    /// <returns>Every row, in order; never empty unless <paramref name="allowEmpty"/>.</returns>
     /// <exception cref="EsxcliParseException">Any part of the output is not understood.</exception>
-    public static IReadOnlyList<RecoveryListEntry> Parse(string output, EsxcliFormat? format = null, KeyCheck check = KeyCheck.Enforce)
+    public static IReadOnlyList<RecoveryListEntry> Parse(string output, EsxcliFormat? format = null, KeyCheck check = KeyCheck.Enforce, bool allowEmpty = false)
     {
         ArgumentNullException.ThrowIfNull(output);
         if (string.IsNullOrWhiteSpace(output))
-            throw new EsxcliParseException(1, NoKey);
+            return allowEmpty ? [] : throw new EsxcliParseException(1, NoKey);
 
         // The table's own header is recognised first, so a table without its ruler is reported as such.
         var form = format
@@ -50,7 +54,7 @@ public static partial class RecoveryListParser
             var other => FieldRecordReader.Read(output, other).Select(r => FromRecord(r, check)).ToList(),
         };
         if (entries.Count == 0)
-            throw new EsxcliParseException(TextLines.LastLineNumber(output), NoKey);
+            return allowEmpty ? [] : throw new EsxcliParseException(TextLines.LastLineNumber(output), NoKey);
 
         var seen = new HashSet<RecoveryId>();
         foreach (var (entry, line) in entries)

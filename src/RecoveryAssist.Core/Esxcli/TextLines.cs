@@ -25,6 +25,17 @@ internal static class TextLines
     public static IReadOnlyList<NumberedLine> NonBlank(string text) =>
         Split(text).Where(l => !l.IsBlank).ToArray();
 
+    /// <summary>The one non-blank line of a command that prints a single value.</summary>
+    /// <param name="expected">What the line holds, for the error, e.g. "Enabled or Disabled, as secureBoot.py -s prints it".</param>
+    /// <exception cref="EsxcliParseException">There is no such line, or more than one.</exception>
+    public static NumberedLine Single(string text, string expected)
+    {
+        var lines = NonBlank(text);
+        if (lines.Count != 1)
+            throw new EsxcliParseException(lines.Count == 0 ? 1 : lines[1].Number, $"expected one line, {expected}, found {lines.Count}");
+        return lines[0];
+    }
+
     /// <summary>The number of the last non-blank line, or 1 for blank input (where "nothing" was found).</summary>
     public static int LastLineNumber(string text) =>
         NonBlank(text) is { Count: > 0 } lines ? lines[^1].Number : 1;

@@ -9,6 +9,7 @@ using RecoveryAssist.Server.Features.Boot;
 using RecoveryAssist.Server.Features.Escrow;
 using RecoveryAssist.Server.Features.Health;
 using RecoveryAssist.Server.Features.HostOps;
+using RecoveryAssist.Server.Features.Policy;
 using RecoveryAssist.Server.Features.Recovery;
 using RecoveryAssist.Server.Features.Secrets;
 using RecoveryAssist.Server.Storage;
@@ -80,6 +81,7 @@ internal static class AppHost
         builder.Services.AddSingleton<EscrowService>();
         builder.Services.AddRecovery(builder.Configuration);
         builder.Services.AddHostOps(builder.Configuration);
+        builder.Services.AddPolicy(builder.Configuration);
         builder.Services.AddBoot(builder.Configuration);
         builder.Services.AddRecoveryAssistAuth();
         // Sign-in cookies are protected by keys kept with the data, not in the service account's profile.
@@ -124,6 +126,7 @@ internal static class AppHost
         app.MapAuditEndpoints();
         app.MapRecoveryEndpoints();
         app.MapHostOpsEndpoints();
+        app.MapPolicyEndpoints();
         app.MapBootEndpoints();
         return app;
     }

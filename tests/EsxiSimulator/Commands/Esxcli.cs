@@ -132,7 +132,7 @@ internal static class Esxcli
     private static CommandResult RecoveryList(HostState state, Options options, string formatter, DateTimeOffset now)
     {
         var rows = new List<Structure>();
-        if (state.Config.RecoveryId.Length > 0)
+        if (state.HasRecoveryKey)
         {
             rows.Add(new Structure("RecoveryKey", // GUESS: structure type name (parse by field name).
                 [Field.Of("Recovery ID", state.Config.RecoveryId), Field.Of("Key", state.Config.RecoveryKey)]));
@@ -171,7 +171,7 @@ internal static class Esxcli
         // GUESS: the error texts of rotate are not documented.
         if (!RecoveryId.TryParse(uuid, out var given))
             return CommandResult.EsxcliError($"Invalid UUID: {uuid}");
-        if (!RecoveryId.TryParse(state.Config.RecoveryId, out var current) || given != current)
+        if (!state.HasRecoveryKey || !RecoveryId.TryParse(state.Config.RecoveryId, out var current) || given != current)
             return CommandResult.EsxcliError($"Unable to find the recovery key with UUID {given}.");
 
         string newKey;
@@ -264,6 +264,12 @@ internal static class Esxcli
         if (newExec && !config.RequireExecInstalledOnly && (!newSecureBoot || !state.ExecInstalledOnlyRuntime))
             return CommandResult.EsxcliError(PolicyRefusal);
 
+        if (config.Mode == EncryptionMode.None && newMode == EncryptionMode.Tpm && !state.Behaviour.KeyInModeNone)
+        {
+            // GUESS: sealing the configuration to the TPM creates its recovery key (and Recovery ID).
+            config.RecoveryId = "{" + Guid.NewGuid().ToString("D").ToUpperInvariant() + "}";
+            config.RecoveryKey = RecoveryKey.Generate().Reveal();
+        }
         config.Mode = newMode;
         config.RequireSecureBoot = newSecureBoot;
         config.RequireExecInstalledOnly = newExec;

@@ -59,6 +59,9 @@ public sealed class HostState
     public const int CommandLogLimit = 500;
 
     public bool RebootPending => Config.ExecInstalledOnlyConfigured != ExecInstalledOnlyRuntime;
+
+    /// <summary>Whether <c>recovery list</c> shows the configuration's key (see <see cref="HostBehaviour.KeyInModeNone"/>).</summary>
+    public bool HasRecoveryKey => Config.RecoveryId.Length > 0 && (Config.Mode == EncryptionMode.Tpm || Behaviour.KeyInModeNone);
 }
 
 /// <summary>What ESXi persists in state.tgz: the secure configuration, its policy, the kernel boot options.</summary>
@@ -200,6 +203,13 @@ public sealed class HostBehaviour
 
     /// <summary><c>/bin/backup.sh 0</c> fails to take its lock and exits 1.</summary>
     public bool BackupLockFails { get; set; }
+
+    /// <summary>
+    /// Whether a host in Mode NONE lists (and rotates) a recovery key. Not documented; default (GUESS): it does
+    /// not, because the key exists to recover a TPM-sealed configuration; <c>set --mode=TPM</c> then creates one.
+    /// True: the key exists in Mode NONE too and is kept when the mode changes.
+    /// </summary>
+    public bool KeyInModeNone { get; set; }
 }
 
 public enum RecoveryListLayout

@@ -114,6 +114,9 @@ public sealed partial class HostStore
     /// <summary>A crash or hard reset: what was not saved is lost, then the host boots (or stops waiting for its key).</summary>
     public void PowerCycle(string name) => Update(name, s => HostLifecycle.Boot(s, _time.GetUtcNow(), saveFirst: false));
 
+    /// <summary>An orderly reboot by a person (maintenance mode, then reboot): ESXi saves first, then boots from what it saved.</summary>
+    public void Reboot(string name) => Update(name, s => HostLifecycle.Boot(s, _time.GetUtcNow(), saveFirst: true));
+
     public void PowerOff(string name) => Update(name, s => s.Power = PowerState.Off);
 
     /// <summary>

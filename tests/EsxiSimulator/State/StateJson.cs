@@ -78,6 +78,7 @@ internal static class StateJson
                 w.WriteNull("tpmModeFails");
             w.WriteBoolean("autoBackupSilentlyFails", behaviour.AutoBackupSilentlyFails);
             w.WriteBoolean("backupLockFails", behaviour.BackupLockFails);
+            w.WriteBoolean("keyInModeNone", behaviour.KeyInModeNone);
             w.WriteEndObject();
 
             w.WriteStartArray("faults");
@@ -170,6 +171,7 @@ internal static class StateJson
             b.TpmModeFails = behaviour.TryGetProperty("tpmModeFails", out var fails) && fails.ValueKind != JsonValueKind.Null ? fails.GetBoolean() : null;
             b.AutoBackupSilentlyFails = Flag(behaviour, "autoBackupSilentlyFails");
             b.BackupLockFails = Flag(behaviour, "backupLockFails");
+            b.KeyInModeNone = Flag(behaviour, "keyInModeNone");
         }
 
         foreach (var fault in Items(root, "faults"))

@@ -5,6 +5,7 @@ using RecoveryAssist.Core.Keys;
 using RecoveryAssist.EndToEnd.Tests.Infrastructure;
 using RecoveryAssist.Server.Features.Escrow;
 using RecoveryAssist.Server.Features.HostOps;
+using RecoveryAssist.Server.Features.Policy;
 using RecoveryAssist.Server.Features.Recovery;
 
 namespace RecoveryAssist.EndToEnd.Tests.HostOps;
@@ -57,19 +58,34 @@ internal sealed class HostOpsAppliance : IAsyncDisposable
 
     public RecoverySessionService Sessions => Services.GetRequiredService<RecoverySessionService>();
 
+    public PolicyService Policy => Services.GetRequiredService<PolicyService>();
+
+    /// <summary>The audit records about a host, oldest first.</summary>
+    public IReadOnlyList<RecoveryAssist.Server.Features.Audit.AuditRecord> Audit(HostRecord host) =>
+        Services.GetRequiredService<RecoveryAssist.Server.Features.Audit.AuditLog>().Read(0, 10_000, $"host:{host.Name}");
+
     public static Actor Tester { get; } = new("tester", null);
 
-    public static async Task<HostOpsAppliance> StartAsync(params string[] settings)
+    public static Task<HostOpsAppliance> StartAsync(params string[] settings) => StartInAsync(null, settings);
+
+    /// <summary>Starts on a given data directory (where a stopped appliance left off), or on a new one (null).</summary>
+    public static async Task<HostOpsAppliance> StartInAsync(string? dataDirectory, params string[] settings)
     {
         var observer = new StepHooks();
-        var appliance = await TestAppliance.StartAsync(b => b.Services.AddSingleton<IJobObserver>(observer), null, [.. FastSettings, .. settings]);
+        var appliance = await TestAppliance.StartAsync(b => b.Services.AddSingleton<IJobObserver>(observer), dataDirectory, [.. FastSettings, .. settings]);
         return new HostOpsAppliance(appliance, observer);
     }
 
+    /// <summary>Stops the appliance and keeps its data directory, to start again on it.</summary>
+    public Task StopAsync() => _appliance.StopAsync();
+
+    /// <summary>A client presenting the API token of a new user of <paramref name="role"/>.</summary>
+    public HttpClient WithToken(string role) => _appliance.WithToken(role);
+
     /// <summary>Enrols a simulated host: the host record and its SSH access (its key, or its password).</summary>
-    public HostRecord Enrol(SimulatedHostConnection connection)
+    public HostRecord Enrol(SimulatedHostConnection connection, IReadOnlyList<string>? tags = null)
     {
-        var host = Escrow.CreateHost(new HostInput(connection.HostName, ManagementAddress: connection.Address), Tester);
+        var host = Escrow.CreateHost(new HostInput(connection.HostName, ManagementAddress: connection.Address, Tags: tags), Tester);
         Access.Set(host.Id, new SshAccessInput(connection.UserName, connection.Port, connection.Address, connection.Password, connection.PrivateKeyPem), Tester);
         return host;
     }
@@ -85,6 +101,23 @@ internal sealed class HostOpsAppliance : IAsyncDisposable
                 return job;
             if (DateTime.UtcNow > deadline)
                 throw new TimeoutException($"Job {jobId} is still {job.State} at {job.Steps.FirstOrDefault(s => s.State != StepState.Succeeded)?.Kind}.");
+            await Task.Delay(25);
+        }
+    }
+
+    /// <summary>Waits until the job is in <paramref name="state"/> (e.g. needs a person), failing fast if it ends otherwise.</summary>
+    public async Task<JobRecord> WaitForStateAsync(Guid jobId, JobState state, TimeSpan? timeout = null)
+    {
+        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(90));
+        while (true)
+        {
+            var job = Jobs.Get(jobId);
+            if (job.State == state)
+                return job;
+            if (!job.IsActive)
+                throw new InvalidOperationException($"Job {jobId} ended {job.State} ({job.Error}), not {state}.");
+            if (DateTime.UtcNow > deadline)
+                throw new TimeoutException($"Job {jobId} is still {job.State} at {job.Steps.FirstOrDefault(s => s.State != StepState.Succeeded)?.Kind}, not {state}.");
             await Task.Delay(25);
         }
     }

@@ -231,6 +231,88 @@ public sealed class EncryptionPolicyTests(SshdFixture sshd)
             + "FALSE,FALSE,Allow execution of binaries installed by VIBs only,execInstalledOnly,FALSE,Bool,\n");
     }
 
+    [SshdFact]
+    public void RecoveryList_ModeNone_ListsNoKeyUntilModeTpmCreatesOne()
+    {
+        var host = sshd.AddHost(HostNames.Next(), configure: s => ModeNone(s, "8.0.2", "STM"));
+        const string list = "esxcli system settings encryption recovery list";
+
+        host.Run(list).Stdout.Should().Be("Recovery ID                             Key\n--------------------------------------  ---\n");
+        host.Run("esxcli --formatter=csv system settings encryption recovery list").Stdout.Should().Be("Key,RecoveryID,\n");
+        var before = sshd.Hosts.Get(host.HostName).Config;
+        host.Run($"esxcli system settings encryption recovery rotate -u {before.RecoveryId}").Stdout.Should().StartWith("Unable to find the recovery key");
+
+        host.Run($"{Set} --mode=TPM").ExitStatus.Should().Be(0);
+
+        var after = sshd.Hosts.Get(host.HostName);
+        after.Config.RecoveryId.Should().NotBe(before.RecoveryId, "sealing to the TPM creates the key (GUESS, switchable)");
+        after.Config.RecoveryKey.Should().NotBe(before.RecoveryKey);
+        host.Run(list).Stdout.Should().Contain(after.Config.RecoveryId).And.Contain(after.Config.RecoveryKey);
+        after.IsConfigDirty.Should().BeTrue("the new mode and key wait for a save");
+    }
+
+    [SshdFact]
+    public void RecoveryList_ModeNoneWithKeyInModeNone_ListsAndKeepsTheKey()
+    {
+        var host = sshd.AddHost(HostNames.Next(), configure: s =>
+        {
+            ModeNone(s, "8.0.2", "STM");
+            s.Behaviour.KeyInModeNone = true;
+        });
+        var before = sshd.Hosts.Get(host.HostName).Config;
+
+        host.Run("esxcli system settings encryption recovery list").Stdout.Should().Contain(before.RecoveryKey);
+        host.Run($"{Set} --mode=TPM").ExitStatus.Should().Be(0);
+
+        sshd.Hosts.Get(host.HostName).Config.RecoveryKey.Should().Be(before.RecoveryKey);
+    }
+
+    [SshdFact]
+    public void Reboot_ByAPerson_SavesAppliesKernelSettingAndMovesBootTime()
+    {
+        var host = sshd.AddHost(HostNames.Next(), configure: s => s.BootTime = DateTimeOffset.UtcNow.AddHours(-1));
+        host.Run("esxcli system settings kernel set -s execInstalledOnly -v TRUE").ExitStatus.Should().Be(0);
+        sshd.Hosts.Get(host.HostName).RebootPending.Should().BeTrue();
+
+        sshd.Hosts.Reboot(host.HostName);
+
+        var state = sshd.Hosts.Get(host.HostName);
+        state.RebootPending.Should().BeFalse();
+        state.ExecInstalledOnlyRuntime.Should().BeTrue();
+        state.SavedConfig.ExecInstalledOnlyConfigured.Should().BeTrue("an orderly reboot saves first");
+        state.BootTime.Should().BeAfter(DateTimeOffset.UtcNow.AddMinutes(-1));
+    }
+
+    [SshdFact]
+    public void FirmwareSecureBootAndTpmVendor_ReportedAsTheHostSeesThem()
+    {
+        var host = sshd.AddHost(HostNames.Next(), configure: s => s.Hardware.TpmVendor = "IFX");
+
+        host.Run("/usr/lib/vmware/secureboot/bin/secureBoot.py -s").Stdout.Should().Be("Disabled\n");
+        host.Run("esxcli hardware trustedboot get").Stdout.Should().Be("   Drtm Enabled: false\n   Tpm Present: true\n   Tpm Vendor: IFX\n");
+        sshd.Hosts.SetFirmwareSecureBoot(host.HostName, true);
+        host.Run("/usr/lib/vmware/secureboot/bin/secureBoot.py -s").Stdout.Should().Be("Enabled\n");
+    }
+
+    [SshdFact]
+    public void Boot_ExecEnforcedButKernelSettingTurnedOff_StopsWithSecurityViolation()
+    {
+        var host = sshd.AddHost(HostNames.Next(), configure: s =>
+        {
+            s.Hardware.FirmwareSecureBoot = true;
+            s.Config.RequireSecureBoot = true;
+            s.Config.ExecInstalledOnlyConfigured = true;
+            s.Config.RequireExecInstalledOnly = true;
+        });
+        host.Run("esxcli system settings kernel set -s execInstalledOnly -v FALSE").ExitStatus.Should().Be(0);
+
+        sshd.Hosts.Reboot(host.HostName);
+
+        var state = sshd.Hosts.Get(host.HostName);
+        state.Power.Should().Be(PowerState.WaitingForRecovery);
+        state.BootFailure.Should().Be("Unable to restore system configuration. A security violation was detected.");
+    }
+
     private static void ModeNone(HostState state, string version, string vendor)
     {
         state.Config.Mode = EncryptionMode.None;

@@ -26,6 +26,12 @@ internal enum Permission
     HostsCredentials,
     HostKeysPin,
     BootManage,
+
+    /// <summary>Desired TPM policies and policy jobs (changing a host's Mode and requirements).</summary>
+    PolicyManage,
+
+    /// <summary>Forcing a policy change on a host whose key is not escrowed and recently verified (admins only).</summary>
+    PolicyForce,
 }
 
 internal static class Permissions
@@ -41,7 +47,7 @@ internal static class Permissions
         [Role.Admin] = Enum.GetValues<Permission>().Where(p => p != Permission.KeysReveal).ToArray(),
         [Role.Technician] = [Permission.HostsRead, Permission.HostsWrite, Permission.SessionsRead, Permission.SessionsOpen, Permission.SessionsApprove, Permission.KeysReveal, Permission.HostsOperate],
         [Role.Operator] = [Permission.HostsRead, Permission.SessionsRead, Permission.KeysReveal],
-        [Role.Automation] = [Permission.HostsRead, Permission.HostsWrite, Permission.KeysImport, Permission.ReportsRead, Permission.SessionsRead, Permission.HostsOperate, Permission.HostsCredentials, Permission.BootManage],
+        [Role.Automation] = [Permission.HostsRead, Permission.HostsWrite, Permission.KeysImport, Permission.ReportsRead, Permission.SessionsRead, Permission.HostsOperate, Permission.HostsCredentials, Permission.BootManage, Permission.PolicyManage],
         [Role.Auditor] = [Permission.HostsRead, Permission.ReportsRead, Permission.AuditRead, Permission.SessionsRead],
     };
 
@@ -64,6 +70,8 @@ internal static class Permissions
         Permission.HostsCredentials => "hosts:credentials",
         Permission.HostKeysPin => "hosts:pin",
         Permission.BootManage => "boot:manage",
+        Permission.PolicyManage => "policy:manage",
+        Permission.PolicyForce => "policy:force",
         _ => throw new ArgumentOutOfRangeException(nameof(permission)),
     };
 

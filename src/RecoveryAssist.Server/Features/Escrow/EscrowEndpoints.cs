@@ -69,7 +69,7 @@ internal static class EscrowEndpoints
         var csv = new StringBuilder("host,managementAddress,serial,smbiosUuid,version,recoveryId,source,status,firstSeen,lastVerified\n");
         foreach (var (host, versions) in escrow.ExportRows())
         {
-            var prefix = string.Join(',', Csv(host.Name), Csv(host.ManagementAddress), Csv(host.Serial), Csv(host.SmbiosUuid));
+            var prefix = string.Join(',', CsvCell.Of(host.Name), CsvCell.Of(host.ManagementAddress), CsvCell.Of(host.Serial), CsvCell.Of(host.SmbiosUuid));
             if (versions.Count == 0)
                 csv.Append(prefix).Append(",,,,,,\n");
             foreach (var v in versions)
@@ -84,15 +84,6 @@ internal static class EscrowEndpoints
             }
         }
         return csv.ToString();
-    }
-
-    // Quote always when needed, and defuse spreadsheet formulas (=, +, -, @) in names people control.
-    private static string Csv(string? value)
-    {
-        if (string.IsNullOrEmpty(value))
-            return "";
-        var text = value[0] is '=' or '+' or '-' or '@' ? "'" + value : value;
-        return text.IndexOfAny([',', '"', '\n', '\r']) >= 0 ? "\"" + text.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"" : text;
     }
 }
 

@@ -31,12 +31,14 @@ internal sealed record HostView(
     string? EsxiBuild,
     string? KernelOpt,
     IReadOnlyList<string> Tags,
+    HostSecurity Security,
     DateTime Created,
     DateTime Updated)
 {
+    /// <summary>The security facts are plain values the host reported (no secret): shown as stored.</summary>
     public static HostView From(HostRecord h) => new(
         h.Id, h.Name, h.ManagementAddress, h.SmbiosUuid, h.Serial, h.MacAddresses, h.BmcAddress,
-        h.EsxiVersion, h.EsxiBuild, h.KernelOpt, h.Tags, h.Created, h.Updated);
+        h.EsxiVersion, h.EsxiBuild, h.KernelOpt, h.Tags, h.Security ?? new HostSecurity(), h.Created, h.Updated);
 }
 
 /// <summary>Key metadata: everything about a key version except the key.</summary>
@@ -114,4 +116,12 @@ internal sealed record HostFacts(
     IReadOnlyList<string>? MacAddresses = null,
     string? EsxiVersion = null,
     string? EsxiBuild = null,
-    string? KernelOpt = null);
+    string? KernelOpt = null,
+    RecoveryAssist.Core.Esxcli.ProtectionMode? Mode = null,
+    bool? RequireSecureBoot = null,
+    bool? RequireExecInstalledOnly = null,
+    bool? ExecInstalledOnlyConfigured = null,
+    bool? ExecInstalledOnlyRuntime = null,
+    bool? FirmwareSecureBoot = null,
+    bool? TpmPresent = null,
+    string? TpmVendor = null);

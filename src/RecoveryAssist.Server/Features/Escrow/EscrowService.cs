@@ -235,11 +235,39 @@ internal sealed partial class EscrowService
             Fact("esxiBuild", host.EsxiBuild, Clean(facts.EsxiBuild), v => host.EsxiBuild = v);
             if (facts.KernelOpt is not null && facts.KernelOpt.All(c => c is >= ' ' and <= '~'))
                 Fact("kernelOpt", host.KernelOpt, facts.KernelOpt.Trim(), v => host.KernelOpt = v);
-            if (changes.Count == 0 && differs.Count == 0)
-                return differs;
-            if (changes.Count > 0)
+            var security = host.Security ??= new HostSecurity();
+            void Setting<T>(string field, T? current, T? value, Action<T> apply)
+                where T : struct
             {
-                host.Updated = Now();
+                if (value is not { } v || EqualityComparer<T?>.Default.Equals(current, v))
+                    return;
+                changes.Add(field);
+                apply(v);
+            }
+            Setting("mode", security.Mode, facts.Mode, v => security.Mode = v);
+            Setting("requireSecureBoot", security.RequireSecureBoot, facts.RequireSecureBoot, v => security.RequireSecureBoot = v);
+            Setting("requireExecInstalledOnly", security.RequireExecInstalledOnly, facts.RequireExecInstalledOnly, v => security.RequireExecInstalledOnly = v);
+            Setting("execInstalledOnlyConfigured", security.ExecInstalledOnlyConfigured, facts.ExecInstalledOnlyConfigured, v => security.ExecInstalledOnlyConfigured = v);
+            Setting("execInstalledOnlyRuntime", security.ExecInstalledOnlyRuntime, facts.ExecInstalledOnlyRuntime, v => security.ExecInstalledOnlyRuntime = v);
+            Setting("firmwareSecureBoot", security.FirmwareSecureBoot, facts.FirmwareSecureBoot, v => security.FirmwareSecureBoot = v);
+            Setting("tpmPresent", security.TpmPresent, facts.TpmPresent, v => security.TpmPresent = v);
+            var vendor = Clean(facts.TpmVendor);
+            if (vendor is not null && vendor.Length <= 64 && vendor.All(char.IsAsciiLetterOrDigit))
+                Fact("tpmVendor", security.TpmVendor, vendor.ToUpperInvariant(), v => security.TpmVendor = v);
+            // When the policy was read is kept for the report, but is not a change worth an audit record.
+            var policyRead = facts.Mode is not null;
+            if (policyRead)
+                security.PolicyRead = Now();
+            if (changes.Count == 0 && differs.Count == 0)
+            {
+                if (policyRead)
+                    Hosts.Update(host);
+                return differs;
+            }
+            if (changes.Count > 0 || policyRead)
+            {
+                if (changes.Count > 0)
+                    host.Updated = Now();
                 Hosts.Update(host);
             }
             var detail = (changes.Count > 0 ? "changed: " + string.Join(", ", changes) : "")
@@ -443,7 +471,7 @@ internal sealed partial class EscrowService
                 break;
             default:
                 var description = $"versions {Versions(replaced)} superseded by {Versions(added)}";
-                if (source != KeySource.Rotated)
+                if (source is KeySource.Collected or KeySource.Imported)
                 {
                     Drift.Insert(new DriftEvent
                     {
@@ -457,7 +485,13 @@ internal sealed partial class EscrowService
                     });
                     LogDrift(_logger, host.Name, description);
                 }
-                _audit.Append(new AuditEntry(actor.Name, source == KeySource.Rotated ? "key.rotated" : "key.changed", Target(host), AuditEntry.Success, actor.ClientAddress, $"{description}; source {source}; Recovery ID {detail}"));
+                var action = source switch
+                {
+                    KeySource.Rotated => "key.rotated",
+                    KeySource.Resealed => "key.resealed",
+                    _ => "key.changed",
+                };
+                _audit.Append(new AuditEntry(actor.Name, action, Target(host), AuditEntry.Success, actor.ClientAddress, $"{description}; source {source}; Recovery ID {detail}"));
                 break;
         }
 

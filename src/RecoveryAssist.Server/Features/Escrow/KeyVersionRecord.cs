@@ -8,6 +8,9 @@ internal enum KeySource
     Collected,
     Imported,
     Rotated,
+
+    /// <summary>Read back after a policy change the appliance made (the configuration may have been resealed): a new key is expected, not drift.</summary>
+    Resealed,
 }
 
 /// <summary>current: protects the host now; superseded: replaced by a newer key; used: revealed for a recovery, then replaced.</summary>

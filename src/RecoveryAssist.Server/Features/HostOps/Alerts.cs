@@ -17,6 +17,12 @@ internal enum AlertKind
     IdentityChanged,
     EscrowAtRisk,
     JobFailed,
+
+    /// <summary>A job waits for a person to act on the host (raised once when it starts waiting).</summary>
+    NeedsPerson,
+
+    /// <summary>ESXi refused a policy change ("Unable to change the encryption mode and policy").</summary>
+    PolicyRefused,
 }
 
 internal sealed class AlertRecord

@@ -43,6 +43,29 @@ internal sealed partial class HostCommand
 
     public static readonly HostCommand Uptime = new("uptime", "esxcli system stats uptime get", false);
 
+    /// <summary>The execInstalledOnly kernel setting: configured (next boot) and runtime values.</summary>
+    public static readonly HostCommand KernelExecInstalledOnly = new("kernel-list-exec", "esxcli system settings kernel list -o execInstalledOnly", false);
+
+    /// <summary>Whether UEFI Secure Boot is on in the firmware, as the running host sees it (esxi-reference.md).</summary>
+    public static readonly HostCommand SecureBootStatus = new("secure-boot-status", "/usr/lib/vmware/secureboot/bin/secureBoot.py -s", false);
+
+    public static readonly HostCommand TrustedBootGet = new("trustedboot-get", "esxcli hardware trustedboot get", false);
+
+    /// <summary>Saves the configuration now (0: not shutting down); exit 1 on lock or boot bank failures.</summary>
+    public static readonly HostCommand BackupNow = new("backup-now", "/bin/backup.sh 0", true);
+
+    /// <summary><c>encryption set --mode=TPM</c>: seals the configuration to the TPM. It cannot be undone.</summary>
+    public static readonly HostCommand SetModeTpm = new("set-mode-tpm", "esxcli system settings encryption set --mode=TPM", true);
+
+    /// <summary>Sets the kernel boot option execInstalledOnly to TRUE (effective at the next boot). Never set to FALSE here: see Features/Policy.</summary>
+    public static readonly HostCommand SetExecInstalledOnlyOption = new("kernel-set-exec", "esxcli system settings kernel set -s execInstalledOnly -v TRUE", true);
+
+    public static HostCommand SetRequireSecureBoot(bool on) =>
+        new("set-require-secure-boot", "esxcli system settings encryption set --require-secure-boot=" + (on ? "T" : "F"), true);
+
+    public static HostCommand SetRequireExecInstalledOnly(bool on) =>
+        new("set-require-exec-installed-only", "esxcli system settings encryption set --require-exec-installed-only=" + (on ? "T" : "F"), true);
+
     /// <summary>Persists the configuration; exit 0 even when the save failed (esxi-reference.md): judge by output and state.</summary>
     public static readonly HostCommand AutoBackup = new("auto-backup", "/sbin/auto-backup.sh", true);
 

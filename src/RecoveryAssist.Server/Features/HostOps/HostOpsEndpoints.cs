@@ -23,11 +23,12 @@ internal sealed record JobView(
     DateTime? NextAttemptAt,
     bool CancelRequested,
     string? Error,
+    string? Attention,
     IReadOnlyList<StepView> Steps)
 {
     public static JobView From(JobRecord j) => new(
         j.Id, j.Kind, j.HostId, j.HostName, j.SessionId, j.State, j.RequestedBy, j.Created, j.Started, j.Finished,
-        j.NextAttemptAt, j.CancelRequested, j.Error, j.Steps.Select(StepView.From).ToList());
+        j.NextAttemptAt, j.CancelRequested, j.Error, j.Attention, j.Steps.Select(StepView.From).ToList());
 }
 
 internal sealed record StartJobRequest(Guid? SessionId = null);
@@ -63,7 +64,7 @@ internal static class HostOpsEndpoints
         {
             JobState? parsed = state is null ? null
                 : Enum.TryParse<JobState>(state, ignoreCase: true, out var s) ? s
-                : throw ProblemException.BadRequest("invalid-state", "state: expected pending, running, succeeded, failed or cancelled.");
+                : throw ProblemException.BadRequest("invalid-state", "state: expected pending, running, needsPerson, succeeded, failed or cancelled.");
             return service.List(host, parsed, Math.Max(skip ?? 0, 0), Math.Clamp(take ?? 100, 1, MaxPageSize)).Select(JobView.From);
         }).RequirePermission(Permission.HostsRead);
         jobs.MapGet("/{id:guid}", (Guid id, HostOpsService service) => JobView.From(service.Get(id))).RequirePermission(Permission.HostsRead);
@@ -71,6 +72,8 @@ internal static class HostOpsEndpoints
             JobView.From(service.Cancel(id, context.Actor()))).RequirePermission(Permission.HostsOperate);
         jobs.MapPost("/{id:guid}/retry", (Guid id, HostOpsService service, HttpContext context) =>
             Accepted(service.Retry(id, context.Actor()))).RequirePermission(Permission.HostsOperate);
+        jobs.MapPost("/{id:guid}/resume", (Guid id, HostOpsService service, HttpContext context) =>
+            Accepted(service.Resume(id, context.Actor()))).RequirePermission(Permission.HostsOperate);
 
         app.MapGet("/api/alerts", (HostOpsAlerts alerts, Guid? host, int? skip, int? take) =>
             alerts.List(host, Math.Max(skip ?? 0, 0), Math.Clamp(take ?? 100, 1, MaxPageSize)).Select(AlertView.From))

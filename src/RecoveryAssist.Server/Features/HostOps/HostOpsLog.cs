@@ -36,6 +36,9 @@ internal static partial class HostOpsLog
     [LoggerMessage(EventId = 7011, Level = LogLevel.Error, Message = "Job {JobId} step {Step} on host {Host} failed with an unexpected error")]
     public static partial void StepCrashed(ILogger logger, Exception exception, Guid jobId, StepKind step, string host);
 
+    [LoggerMessage(EventId = 7012, Level = LogLevel.Information, Message = "Job {JobId} waits at step {Step} for a person on host {Host}: {Attention}")]
+    public static partial void JobNeedsPerson(ILogger logger, Guid jobId, StepKind step, string host, string attention);
+
     [LoggerMessage(EventId = 7010, Level = LogLevel.Error, Message = "Scheduler pass failed")]
     public static partial void SchedulerFailed(ILogger logger, Exception exception);
 }

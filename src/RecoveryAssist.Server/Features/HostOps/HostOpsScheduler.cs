@@ -80,7 +80,7 @@ internal sealed class HostOpsScheduler(
         {
             if (jobs.AnyForSession(sessionId) || access.Find(hostId) is null)
                 continue;
-            if (jobs.ActiveForHost(hostId).Any(j => j.Mutating))
+            if (jobs.ActiveForHost(hostId).Any(j => j.Blocks(JobKind.PostRecovery)))
                 continue;
             service.Start(JobKind.PostRecovery, hostId, sessionId, Scheduler);
             started++;

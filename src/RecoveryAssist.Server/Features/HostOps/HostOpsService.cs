@@ -5,6 +5,20 @@ using RecoveryAssist.Server.Storage;
 
 namespace RecoveryAssist.Server.Features.HostOps;
 
+/// <summary>What to start. Kinds with a fixed plan need only the host (and a session); a planned kind (Policy) brings its steps.</summary>
+/// <param name="Steps">The planned steps; null for the kind's fixed plan.</param>
+/// <param name="Context">Values the planned steps read (never key material).</param>
+/// <param name="Detail">Added to the job's audit record.</param>
+/// <param name="Check">Runs inside the transaction that creates the job, after the host-busy check and before <paramref name="Context"/> is read: it may refuse (throw), append its own audit records, or add to a mutable context.</param>
+internal sealed record JobRequest(
+    JobKind Kind,
+    Guid HostId,
+    Guid? SessionId = null,
+    IReadOnlyList<StepKind>? Steps = null,
+    IReadOnlyDictionary<string, string>? Context = null,
+    string? Detail = null,
+    Action<HostRecord>? Check = null);
+
 /// <summary>Starting, cancelling and retrying jobs, with the rule that at most one job changes a host at a time.</summary>
 internal sealed class HostOpsService(
     AppDatabase database,
@@ -20,8 +34,12 @@ internal sealed class HostOpsService(
     /// Creates a job and queues it. A collect for a host that already has one queued or running returns that
     /// one; a rotate or post-recovery job is refused (409) while another such job is active on the host.
     /// </summary>
-    public JobRecord Start(JobKind kind, Guid hostId, Guid? sessionId, Actor actor)
+    public JobRecord Start(JobKind kind, Guid hostId, Guid? sessionId, Actor actor) => Start(new JobRequest(kind, hostId, sessionId), actor);
+
+    public JobRecord Start(JobRequest request, Actor actor)
     {
+        ArgumentNullException.ThrowIfNull(request);
+        var (kind, hostId, sessionId) = (request.Kind, request.HostId, request.SessionId);
         var job = database.Write(() =>
         {
             var host = escrow.GetHost(hostId);
@@ -30,13 +48,16 @@ internal sealed class HostOpsService(
             var active = jobs.ActiveForHost(hostId);
             if (kind == JobKind.Collect && active.FirstOrDefault(j => j.Kind == JobKind.Collect) is { } running)
                 return running;
-            if (kind != JobKind.Collect && active.FirstOrDefault(j => j.Mutating) is { } busy)
+            if (active.FirstOrDefault(j => j.Blocks(kind)) is { } busy)
                 throw ProblemException.Conflict("host-busy", $"Job {busy.Id} ({busy.Kind}) is already changing host {host.Name}; wait for it or cancel it.");
+            request.Check?.Invoke(host);
             var now = AuditChain.Truncate(time.GetUtcNow());
-            var created = JobMachine.Create(Guid.NewGuid(), kind, hostId, host.Name, sessionId, actor.Name, now);
+            var created = JobMachine.Create(Guid.NewGuid(), kind, hostId, host.Name, sessionId, actor.Name, now, request.Steps);
+            foreach (var (key, value) in request.Context ?? new Dictionary<string, string>())
+                created.Context[key] = value;
             jobs.Insert(created);
             audit.Append(new AuditEntry(actor.Name, "job.created", EscrowService.Target(host), AuditEntry.Success, actor.ClientAddress,
-                $"job {created.Id}; kind {kind}" + (sessionId is { } s ? $"; session {s}" : "")));
+                $"job {created.Id}; kind {kind}" + (sessionId is { } s ? $"; session {s}" : "") + (request.Detail is { } d ? "; " + d : "")));
             return created;
         });
         if (job.State == JobState.Pending)
@@ -89,12 +110,31 @@ internal sealed class HostOpsService(
         var job = database.Write(() =>
         {
             var job = Get(id);
-            if (job.Mutating && jobs.ActiveForHost(job.HostId).FirstOrDefault(j => j.Mutating && j.Id != id) is { } busy)
+            if (jobs.ActiveForHost(job.HostId).FirstOrDefault(j => j.Blocks(job.Kind) && j.Id != id) is { } busy)
                 throw ProblemException.Conflict("host-busy", $"Job {busy.Id} ({busy.Kind}) is already changing host {job.HostName}.");
             if (!JobMachine.Retry(job))
                 throw ProblemException.Conflict("job-not-failed", $"Job {id} is {job.State.ToString().ToLowerInvariant()}; only a failed or cancelled job can be retried.");
             jobs.Save(job);
             audit.Append(new AuditEntry(actor.Name, "job.retried", $"host:{job.HostName}", AuditEntry.Success, actor.ClientAddress, $"job {id}"));
+            return job;
+        });
+        runner.Enqueue(id);
+        return job;
+    }
+
+    /// <summary>A person acted on the host: the job waiting for them checks again now. A job checking right now is left to it.</summary>
+    public JobRecord Resume(Guid id, Actor actor)
+    {
+        var job = database.Write(() =>
+        {
+            var job = Get(id);
+            if (job.State == JobState.Running && job.Attention is not null)
+                return job;
+            if (!JobMachine.Resume(job, AuditChain.Truncate(time.GetUtcNow())))
+                throw ProblemException.Conflict("job-not-waiting", $"Job {id} is {job.State.ToString().ToLowerInvariant()}; only a job that needs a person can be resumed.");
+            jobs.Save(job);
+            var step = job.Steps.FirstOrDefault(s => s.State == StepState.Waiting)?.Kind;
+            audit.Append(new AuditEntry(actor.Name, "job.resumed", $"host:{job.HostName}", AuditEntry.Success, actor.ClientAddress, $"job {id}; at {step}"));
             return job;
         });
         runner.Enqueue(id);

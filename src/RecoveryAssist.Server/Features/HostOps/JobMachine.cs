@@ -15,6 +15,9 @@ internal enum DecisionKind
     Succeed,
 
     Cancel,
+
+    /// <summary>The job needs a person: nothing runs until <see cref="JobDecision.Until"/> (a re-check), or a resume when that is null.</summary>
+    Park,
 }
 
 internal sealed record JobDecision(DecisionKind Kind, int StepIndex = -1, DateTime? Until = null);
@@ -40,7 +43,7 @@ internal static class JobMachine
         JobKind.Collect =>
         [
             StepKind.CollectKeys, StepKind.CollectPolicy, StepKind.CollectBootConfig,
-            StepKind.CollectPlatform, StepKind.CollectNics, StepKind.CollectVersion,
+            StepKind.CollectPlatform, StepKind.CollectNics, StepKind.CollectSecurity, StepKind.CollectVersion,
         ],
         JobKind.Rotate =>
         [
@@ -53,10 +56,12 @@ internal static class JobMachine
             StepKind.Rotate, StepKind.EscrowRotated, StepKind.VerifyEscrow, StepKind.BackupAfter,
             StepKind.RetireOldKey, StepKind.CompleteSession,
         ],
+        JobKind.Policy => throw new ArgumentException("A policy job's steps depend on the change asked for: the policy feature plans them.", nameof(kind)),
         _ => throw new ArgumentOutOfRangeException(nameof(kind)),
     };
 
-    public static JobRecord Create(Guid id, JobKind kind, Guid hostId, string hostName, Guid? sessionId, string requestedBy, DateTime now) => new()
+    /// <param name="steps">The steps of a job kind planned per job (<see cref="JobKind.Policy"/>); null for the kind's fixed plan.</param>
+    public static JobRecord Create(Guid id, JobKind kind, Guid hostId, string hostName, Guid? sessionId, string requestedBy, DateTime now, IReadOnlyList<StepKind>? steps = null) => new()
     {
         Id = id,
         Kind = kind,
@@ -66,7 +71,7 @@ internal static class JobMachine
         State = JobState.Pending,
         RequestedBy = requestedBy,
         Created = now,
-        Steps = Plan(kind).Select(k => new StepRecord { Kind = k, State = StepState.Pending }).ToList(),
+        Steps = (steps ?? Plan(kind)).Select(k => new StepRecord { Kind = k, State = StepState.Pending }).ToList(),
     };
 
     public static JobDecision Next(JobRecord job, DateTime now)
@@ -79,6 +84,12 @@ internal static class JobMachine
         var index = job.Steps.FindIndex(s => s.State != StepState.Succeeded);
         if (index < 0)
             return new JobDecision(DecisionKind.Succeed);
+        if (job.State == JobState.NeedsPerson)
+        {
+            return job.NextAttemptAt is { } recheck && recheck <= now
+                ? new JobDecision(DecisionKind.RunStep, index)
+                : new JobDecision(DecisionKind.Park, index, job.NextAttemptAt);
+        }
         if (job.Steps[index].State == StepState.Failed && job.NextAttemptAt is { } at && at > now)
             return new JobDecision(DecisionKind.Wait, index, at);
         return new JobDecision(DecisionKind.RunStep, index);
@@ -109,8 +120,21 @@ internal static class JobMachine
             step.State = StepState.Succeeded;
             step.FailuresInRow = 0;
             step.Message = null;
+            job.Attention = null;
             return;
         }
+        if (outcome.Kind == OutcomeKind.NeedsPerson)
+        {
+            // Waiting for a person is not a failure: it does not count against the step's attempts.
+            step.State = StepState.Waiting;
+            step.FailuresInRow = 0;
+            step.Message = Redaction.Redact(outcome.Message ?? "waiting for a person");
+            job.State = JobState.NeedsPerson;
+            job.Attention = step.Message;
+            job.NextAttemptAt = outcome.RecheckAfter is { } recheck ? now + recheck : null;
+            return;
+        }
+        job.Attention = null;
         step.State = StepState.Failed;
         step.FailuresInRow++;
         step.Message = Redaction.Redact(outcome.Message ?? "failed");
@@ -132,6 +156,7 @@ internal static class JobMachine
         job.Finished = now;
         job.NextAttemptAt = null;
         job.Error = null;
+        job.Attention = null;
     }
 
     public static void Fail(JobRecord job, string error, DateTime now)
@@ -140,6 +165,7 @@ internal static class JobMachine
         job.Finished = now;
         job.NextAttemptAt = null;
         job.Error = Redaction.Redact(error);
+        job.Attention = null;
     }
 
     public static void Cancel(JobRecord job, DateTime now)
@@ -147,19 +173,33 @@ internal static class JobMachine
         job.State = JobState.Cancelled;
         job.Finished = now;
         job.NextAttemptAt = null;
-        foreach (var step in job.Steps.Where(s => s.State == StepState.Running))
+        job.Attention = null;
+        foreach (var step in job.Steps.Where(s => s.State is StepState.Running or StepState.Waiting))
             step.State = StepState.Failed;
     }
 
-    /// <summary>A cancel request: a job not started ends now; a running one ends at the next safe point.</summary>
+    /// <summary>
+    /// A cancel request: a job not started, or one waiting for a person, ends now; a running one ends at
+    /// the next safe point.
+    /// </summary>
     /// <returns>False when the job is already finished.</returns>
     public static bool RequestCancel(JobRecord job, DateTime now)
     {
         if (!job.IsActive)
             return false;
         job.CancelRequested = true;
-        if (job.State == JobState.Pending && job.Steps.All(s => s.Attempts == 0))
+        if ((job.State == JobState.Pending && job.Steps.All(s => s.Attempts == 0)) || job.State == JobState.NeedsPerson)
             Cancel(job, now);
+        return true;
+    }
+
+    /// <summary>The person says they acted: a job waiting for them checks again now.</summary>
+    /// <returns>False when the job is not waiting for a person.</returns>
+    public static bool Resume(JobRecord job, DateTime now)
+    {
+        if (job.State != JobState.NeedsPerson)
+            return false;
+        job.NextAttemptAt = now;
         return true;
     }
 

@@ -10,6 +10,9 @@ internal enum JobKind
 
     /// <summary>After a recovery: wait for the host, check, back up, rotate, escrow, verify, back up, retire the used key, close the session.</summary>
     PostRecovery,
+
+    /// <summary>Changes the host's TPM policy in the order ESXi requires; its steps are planned per job by Features/Policy.</summary>
+    Policy,
 }
 
 internal enum JobState
@@ -19,6 +22,9 @@ internal enum JobState
     Succeeded,
     Failed,
     Cancelled,
+
+    /// <summary>Waits for a person to act on the host (<see cref="JobRecord.Attention"/> says what); re-checks by itself and on resume.</summary>
+    NeedsPerson,
 }
 
 internal enum StepKind
@@ -39,6 +45,24 @@ internal enum StepKind
     BackupAfter,
     RetireOldKey,
     CompleteSession,
+
+    /// <summary>Firmware UEFI Secure Boot (secureBoot.py -s) and the TPM (trustedboot get): facts, read with the others.</summary>
+    CollectSecurity,
+
+    /// <summary><c>/bin/backup.sh 0</c>: saves now (policy changes persist this way, esxi-reference.md).</summary>
+    BackupNow,
+
+    // The steps of policy jobs (Features/Policy/PolicySteps runs them).
+    CheckKeyEscrowed,
+    CheckTpmReady,
+    SetModeTpm,
+    CheckSecureBootReady,
+    SetRequireSecureBoot,
+    SetExecInstalledOnlyOption,
+    WaitForReboot,
+    SetRequireExecInstalledOnly,
+    VerifyPolicy,
+    RecollectKey,
 }
 
 internal enum StepState
@@ -47,6 +71,9 @@ internal enum StepState
     Running,
     Succeeded,
     Failed,
+
+    /// <summary>Waits for a person (the job is <see cref="JobState.NeedsPerson"/>).</summary>
+    Waiting,
 }
 
 /// <summary>One step of a job as persisted. <see cref="Output"/> and <see cref="Message"/> are redacted before they are stored.</summary>
@@ -108,6 +135,9 @@ internal sealed class JobRecord
 
     public string? Error { get; set; }
 
+    /// <summary>While the job needs a person: what they must do on the host before it can go on.</summary>
+    public string? Attention { get; set; }
+
     public List<StepRecord> Steps { get; set; } = [];
 
     public Dictionary<string, string> Context { get; set; } = [];
@@ -115,7 +145,15 @@ internal sealed class JobRecord
     /// <summary>Rotate and post-recovery jobs change the host: at most one of them per host at a time.</summary>
     public bool Mutating => Kind != JobKind.Collect;
 
-    public bool IsActive => State is JobState.Pending or JobState.Running;
+    /// <summary>
+    /// Whether this active job keeps a job of <paramref name="kind"/> off the host. Jobs that change the host
+    /// exclude one another, except that a job waiting for a person (it holds nothing while it waits) does
+    /// not hold up a post-recovery job: a host that failed to boot meanwhile must get its key rotated.
+    /// </summary>
+    public bool Blocks(JobKind kind) =>
+        kind != JobKind.Collect && Mutating && !(kind == JobKind.PostRecovery && State == JobState.NeedsPerson);
+
+    public bool IsActive => State is JobState.Pending or JobState.Running or JobState.NeedsPerson;
 
     public override string ToString() => $"Job {{ Id = {Id}, Kind = {Kind}, Host = {HostName}, State = {State} }}";
 }
@@ -143,17 +181,25 @@ internal enum OutcomeKind
 
     /// <summary>Bad input (unparseable output, host key mismatch, Recovery ID mismatch, host never back): the job stops.</summary>
     Fatal,
+
+    /// <summary>A person must act on the host first (firmware, reboot): the job waits, re-checking by itself.</summary>
+    NeedsPerson,
 }
 
 /// <param name="Alert">The alert raised if this outcome ends the job (bad input names its kind).</param>
 /// <param name="Settled">The host is known to hold an escrowed key (e.g. a refused rotate did not act): the failure may end the job even inside the rotation window.</param>
-internal sealed record StepOutcome(OutcomeKind Kind, string? Output, string? Message, AlertKind? Alert = null, bool Settled = false)
+/// <param name="RecheckAfter">For <see cref="OutcomeKind.NeedsPerson"/>: when to look again by itself; null waits for a resume.</param>
+internal sealed record StepOutcome(OutcomeKind Kind, string? Output, string? Message, AlertKind? Alert = null, bool Settled = false, TimeSpan? RecheckAfter = null)
 {
     public static StepOutcome Success(string? output) => new(OutcomeKind.Succeeded, output, null);
 
     public static StepOutcome Transient(string message, AlertKind? alert = null) => new(OutcomeKind.Transient, null, message, alert);
 
     public static StepOutcome Fatal(string message, AlertKind alert, bool settled = false) => new(OutcomeKind.Fatal, null, message, alert, settled);
+
+    /// <param name="action">What the person must do, as one actionable sentence.</param>
+    public static StepOutcome NeedsPerson(string action, TimeSpan? recheckAfter, string? output = null) =>
+        new(OutcomeKind.NeedsPerson, output, action, AlertKind.NeedsPerson, RecheckAfter: recheckAfter);
 }
 
 /// <summary>Retry limits: <see cref="MaxAttempts"/> in general; <see cref="CriticalMaxAttempts"/> between a rotate and the escrow of its key.</summary>

@@ -26,6 +26,8 @@ internal sealed class JobRunner : BackgroundService
 {
     private readonly Channel<Guid> _queue = Channel.CreateUnbounded<Guid>(new UnboundedChannelOptions { SingleReader = true });
     private readonly ConcurrentDictionary<Guid, byte> _queued = new();
+    private readonly ConcurrentDictionary<Guid, byte> _again = new();
+    private readonly ConcurrentDictionary<Guid, DateTime> _wakes = new();
     private readonly ConcurrentDictionary<Guid, SemaphoreSlim> _hostLocks = new();
     private readonly ConcurrentDictionary<Guid, CancellationTokenSource> _cancels = new();
     private readonly ConcurrentDictionary<Guid, Task> _running = new();
@@ -59,10 +61,13 @@ internal sealed class JobRunner : BackgroundService
         _collectSlots = new SemaphoreSlim(_options.MaxConcurrency, _options.MaxConcurrency);
     }
 
+    /// <summary>Queues a job to run (again). A job queued or running now runs once more after it stops, so that no wake-up is lost.</summary>
     public void Enqueue(Guid jobId)
     {
         if (_queued.TryAdd(jobId, 0))
             _queue.Writer.TryWrite(jobId);
+        else
+            _again.TryAdd(jobId, 0);
     }
 
     /// <summary>Wakes a running job's waits so that its cancel request is seen now (it still ends only at a safe point).</summary>
@@ -135,23 +140,42 @@ internal sealed class JobRunner : BackgroundService
         {
             _queued.TryRemove(id, out _);
             _running.TryRemove(id, out _);
+            if (_again.TryRemove(id, out _) && !stopping.IsCancellationRequested)
+                Enqueue(id);
         }
         // A job is never left pending with nobody to run it: after an unexpected error it is queued again
         // (its steps' attempt counts still bound the work it does on the host).
         if (crashed && !stopping.IsCancellationRequested)
-            _ = RequeueLaterAsync(id, stopping);
+            _ = EnqueueLaterAsync(id, _options.Retry.MaxDelay, stopping);
     }
 
-    private async Task RequeueLaterAsync(Guid id, CancellationToken stopping)
+    /// <param name="due">Runs when the delay is over (or the appliance stops), before the job is queued.</param>
+    private async Task EnqueueLaterAsync(Guid id, TimeSpan delay, CancellationToken stopping, Action? due = null)
     {
         try
         {
-            await Task.Delay(_options.Retry.MaxDelay, _time, stopping).ConfigureAwait(false);
-            Enqueue(id);
+            await Task.Delay(delay > TimeSpan.Zero ? delay : TimeSpan.Zero, _time, stopping).ConfigureAwait(false);
         }
         catch (OperationCanceledException)
         {
+            due?.Invoke();
+            return;
         }
+        due?.Invoke();
+        Enqueue(id);
+    }
+
+    /// <summary>
+    /// A job waiting for a person holds neither the host's lock nor a connection: it is queued again when
+    /// its re-check is due (one timer per job and due time).
+    /// </summary>
+    private void WakeAt(Guid id, DateTime until, DateTime now, CancellationToken stopping)
+    {
+        if (_wakes.TryGetValue(id, out var pending) && pending <= until)
+            return;
+        _wakes[id] = until;
+        // The timer is forgotten before the job is queued, so that the run it starts can arm the next one.
+        _ = EnqueueLaterAsync(id, until - now, stopping, () => _wakes.TryRemove(new KeyValuePair<Guid, DateTime>(id, until)));
     }
 
     private async Task RunLockedAsync(Guid id, CancellationToken stopping)
@@ -183,6 +207,10 @@ internal sealed class JobRunner : BackgroundService
                         case DecisionKind.Cancel:
                             JobMachine.Cancel(job, now);
                             Finish(job);
+                            return;
+                        case DecisionKind.Park:
+                            if (decision.Until is { } until)
+                                WakeAt(job.Id, until, now, stopping);
                             return;
                         case DecisionKind.Wait:
                             await session.CloseAsync().ConfigureAwait(false);
@@ -224,11 +252,14 @@ internal sealed class JobRunner : BackgroundService
         foreach (var observer in _observers)
             observer.StepStarting(job, index);
 
+        var wasWaiting = job.Attention is not null;
         var outcome = await _executor.ExecuteAsync(job, index, session, stopping, cancel.Token).ConfigureAwait(false);
         if (cancel.IsCancellationRequested)
             job.CancelRequested = true;
         var wasCritical = JobMachine.InCriticalSection(job);
         JobMachine.Complete(job, index, outcome, _options.Retry, Now());
+        if (outcome.Kind == OutcomeKind.NeedsPerson)
+            return await ParkAsync(job, step, session, alert: !wasWaiting).ConfigureAwait(false);
         var failed = outcome.Kind != OutcomeKind.Succeeded;
         // The outcome and its alert commit together: whoever sees the job failed also sees why.
         var saved = _database.Write(() =>
@@ -260,6 +291,23 @@ internal sealed class JobRunner : BackgroundService
                 await session.CloseAsync().ConfigureAwait(false);
         }
         return true;
+    }
+
+    /// <summary>The step waits for a person: the job and (the first time) its alert commit together, and the connection closes.</summary>
+    private async Task<bool> ParkAsync(JobRecord job, StepRecord step, HostSession session, bool alert)
+    {
+        var saved = _database.Write(() =>
+        {
+            if (!Save(job))
+                return false;
+            if (alert)
+                _alerts.Raise(AlertKind.NeedsPerson, job.HostId, job.HostName, job.Id, $"{job.Kind} job waits at {step.Kind}: {job.Attention}");
+            return true;
+        });
+        if (saved)
+            HostOpsLog.JobNeedsPerson(_logger, job.Id, step.Kind, job.HostName, job.Attention ?? "");
+        await session.CloseAsync().ConfigureAwait(false);
+        return saved;
     }
 
     private void Finish(JobRecord job, bool saved = false)

@@ -36,7 +36,7 @@ internal sealed class JobStore
         Jobs.Find(Query.EQ(nameof(JobRecord.HostId), hostId)).Where(j => j.IsActive).ToList();
 
     public IReadOnlyList<JobRecord> Active() =>
-        Jobs.Find(Query.Or(Query.EQ(nameof(JobRecord.State), JobState.Pending.ToString()), Query.EQ(nameof(JobRecord.State), JobState.Running.ToString())))
+        Jobs.Find(Query.In(nameof(JobRecord.State), JobState.Pending.ToString(), JobState.Running.ToString(), JobState.NeedsPerson.ToString()))
             .OrderBy(j => j.Created).ToList();
 
     public bool AnyForSession(Guid sessionId) =>

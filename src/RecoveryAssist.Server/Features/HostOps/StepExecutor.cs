@@ -23,10 +23,13 @@ internal sealed class StepExecutor
     private readonly HostOpsOptions _options;
     private readonly KeyCheck _groupCheck;
     private readonly TimeProvider _time;
+    private readonly IReadOnlyList<IJobStepHandler> _handlers;
     private readonly ILogger<StepExecutor> _logger;
 
-    public StepExecutor(EscrowService escrow, HostOpsAlerts alerts, HostSshAccess access, IRecoveryHandoff recovery, IOptions<HostOpsOptions> options, IOptions<AppOptions> appOptions, TimeProvider time, ILogger<StepExecutor> logger)
+    public StepExecutor(EscrowService escrow, HostOpsAlerts alerts, HostSshAccess access, IRecoveryHandoff recovery, IOptions<HostOpsOptions> options, IOptions<AppOptions> appOptions, TimeProvider time,
+        IEnumerable<IJobStepHandler> handlers, ILogger<StepExecutor> logger)
     {
+        _handlers = handlers.ToList();
         _escrow = escrow;
         _alerts = alerts;
         _access = access;
@@ -41,8 +44,8 @@ internal sealed class StepExecutor
     public async Task<StepOutcome> ExecuteAsync(JobRecord job, int index, HostSession session, CancellationToken stopping, CancellationToken cancel)
     {
         var step = job.Steps[index];
-        if (step.Kind is StepKind.CollectBootConfig or StepKind.CollectPlatform or StepKind.CollectNics or StepKind.CollectVersion
-            && FactsFresh(job) is { } collected)
+        if (step.Kind is StepKind.CollectBootConfig or StepKind.CollectPlatform or StepKind.CollectNics or StepKind.CollectSecurity or StepKind.CollectVersion
+            && job.Kind == JobKind.Collect && FactsFresh(job) is { } collected)
         {
             return StepOutcome.Success($"facts read at {collected:u} are fresh (FactsRefreshHours {_options.FactsRefreshHours}); not read again");
         }
@@ -50,8 +53,10 @@ internal sealed class StepExecutor
         {
             return step.Kind switch
             {
-                StepKind.CollectKeys => await CollectKeysAsync(job, session, stopping).ConfigureAwait(false),
-                StepKind.CollectPolicy => await CollectPolicyAsync(session, stopping).ConfigureAwait(false),
+                StepKind.CollectKeys => await CollectKeysAsync(job, session, KeySource.Collected, stopping).ConfigureAwait(false),
+                StepKind.CollectPolicy => await CollectPolicyAsync(job, session, stopping).ConfigureAwait(false),
+                StepKind.CollectSecurity => await CollectSecurityAsync(job, session, stopping).ConfigureAwait(false),
+                StepKind.BackupNow => await BackupNowAsync(session, stopping).ConfigureAwait(false),
                 StepKind.CollectBootConfig => await CollectBootConfigAsync(job, session, stopping).ConfigureAwait(false),
                 StepKind.CollectPlatform => await CollectPlatformAsync(job, session, stopping).ConfigureAwait(false),
                 StepKind.CollectNics => await CollectNicsAsync(job, session, stopping).ConfigureAwait(false),
@@ -65,7 +70,9 @@ internal sealed class StepExecutor
                 StepKind.VerifyEscrow => await VerifyAsync(job, session, stopping).ConfigureAwait(false),
                 StepKind.RetireOldKey => RetireOldKey(job),
                 StepKind.CompleteSession => CompleteSession(job),
-                _ => throw new InvalidOperationException($"No executor for step {step.Kind}."),
+                var other => await (_handlers.FirstOrDefault(h => h.Handles(other))
+                        ?? throw new InvalidOperationException($"No executor for step {other}."))
+                    .ExecuteAsync(new StepContext(job, index, session, this, stopping, cancel)).ConfigureAwait(false),
             };
         }
         catch (HostKeyMismatchException e)
@@ -111,9 +118,11 @@ internal sealed class StepExecutor
         return null;
     }
 
-    private Actor JobActor(JobRecord job) => new($"hostops-job:{job.Id}", null);
+    /// <summary>Who a job's changes are audited as.</summary>
+    internal static Actor JobActor(JobRecord job) => new($"hostops-job:{job.Id}", null);
 
-    private static async Task<CommandResult> RunAsync(HostSession session, HostCommand command, CancellationToken cancellationToken, bool requireSuccess = true)
+    /// <exception cref="CommandFailedException">The command exited with an error and <paramref name="requireSuccess"/> is set.</exception>
+    internal static async Task<CommandResult> RunAsync(HostSession session, HostCommand command, CancellationToken cancellationToken, bool requireSuccess = true)
     {
         var result = await session.RunAsync(command, cancellationToken).ConfigureAwait(false);
         if (requireSuccess && result.ExitCode != 0)
@@ -122,39 +131,123 @@ internal sealed class StepExecutor
     }
 
     /// <summary><c>recovery list</c> in csv form, falling back to the table form when the host's esxcli refuses the formatter.</summary>
-    private async Task<IReadOnlyList<RecoveryListEntry>> ListAsync(HostSession session, CancellationToken cancellationToken)
+    /// <param name="allowEmpty">An empty list is returned, not refused (a host in Mode NONE may have no key).</param>
+    private async Task<IReadOnlyList<RecoveryListEntry>> ListAsync(HostSession session, CancellationToken cancellationToken, bool allowEmpty = false)
     {
         var csv = await RunAsync(session, HostCommand.RecoveryListCsv, cancellationToken, requireSuccess: false).ConfigureAwait(false);
         if (csv.ExitCode == 0)
-            return RecoveryListParser.Parse(csv.Stdout, EsxcliFormat.Csv, _groupCheck);
+            return RecoveryListParser.Parse(csv.Stdout, EsxcliFormat.Csv, _groupCheck, allowEmpty);
         if (!csv.Stdout.Contains("formatter", StringComparison.OrdinalIgnoreCase))
             throw new CommandFailedException(HostCommand.RecoveryListCsv, csv);
         var table = await RunAsync(session, HostCommand.RecoveryListTable, cancellationToken).ConfigureAwait(false);
-        return RecoveryListParser.Parse(table.Stdout, EsxcliFormat.Table, _groupCheck);
+        return RecoveryListParser.Parse(table.Stdout, EsxcliFormat.Table, _groupCheck, allowEmpty);
     }
 
     private static string Ids(IReadOnlyList<RecoveryListEntry> entries) => string.Join(", ", entries.Select(e => e.RecoveryId.ToString()));
 
-    private async Task<StepOutcome> CollectKeysAsync(JobRecord job, HostSession session, CancellationToken cancellationToken)
+    /// <summary>
+    /// Lists the host's key(s) and escrows them through the verified / changed / drift logic. A host that
+    /// lists no key is accepted only when it reports Mode NONE (its configuration is not sealed to a TPM).
+    /// </summary>
+    /// <param name="source">Collected, or Resealed when read back after a change the appliance made (no drift alert).</param>
+    internal async Task<StepOutcome> CollectKeysAsync(JobRecord job, HostSession session, KeySource source, CancellationToken cancellationToken)
     {
-        var entries = await ListAsync(session, cancellationToken).ConfigureAwait(false);
-        var result = _escrow.EscrowEntries(job.HostId, entries, KeySource.Collected, JobActor(job));
-        if (result.Outcome == ImportOutcome.Changed)
+        var entries = await ListAsync(session, cancellationToken, allowEmpty: true).ConfigureAwait(false);
+        if (entries.Count == 0)
+        {
+            var (settings, _) = await ReadPolicyAsync(job, session, cancellationToken).ConfigureAwait(false);
+            if (settings.Mode != ProtectionMode.None)
+                throw new EsxcliParseException(null, "recovery list printed no key although the host reports Mode TPM");
+            return StepOutcome.Success("no recovery key: the host is in Mode NONE (its configuration is not sealed to a TPM)");
+        }
+        var result = _escrow.EscrowEntries(job.HostId, entries, source, JobActor(job));
+        if (result.Outcome == ImportOutcome.Changed && source == KeySource.Collected)
             _alerts.Raise(AlertKind.KeyDrift, job.HostId, job.HostName, job.Id, $"the host's key changed outside the appliance; escrowed as version {Versions(result)}");
         return StepOutcome.Success($"{entries.Count} key(s), Recovery ID {Ids(entries)}; escrow {result.Outcome.ToString().ToLowerInvariant()}, current version {Versions(result)}");
+    }
+
+    /// <summary>The key(s) the host lists and what the escrow holds of each (null: not escrowed), without escrowing anything.</summary>
+    internal async Task<IReadOnlyList<(RecoveryListEntry Entry, KeyVersionRecord? Escrowed)>> ListAgainstEscrowAsync(JobRecord job, HostSession session, CancellationToken cancellationToken)
+    {
+        var entries = await ListAsync(session, cancellationToken, allowEmpty: true).ConfigureAwait(false);
+        return entries.Select(e => (e, _escrow.FindVersion(job.HostId, e))).ToList();
     }
 
     private static string Versions(ImportResult result) =>
         string.Join("+", result.CurrentVersions.Select(v => v.Version.ToString(CultureInfo.InvariantCulture)));
 
-    private static async Task<StepOutcome> CollectPolicyAsync(HostSession session, CancellationToken cancellationToken)
+    private async Task<StepOutcome> CollectPolicyAsync(JobRecord job, HostSession session, CancellationToken cancellationToken)
     {
-        var settings = EncryptionSettingsParser.Parse((await RunAsync(session, HostCommand.EncryptionGet, cancellationToken).ConfigureAwait(false)).Stdout);
-        return StepOutcome.Success(Describe(settings));
+        var (settings, kernel) = await ReadPolicyAsync(job, session, cancellationToken).ConfigureAwait(false);
+        return StepOutcome.Success(Describe(settings) + "; " + Describe(kernel));
     }
 
-    private static string Describe(EncryptionSettings s) =>
+    /// <summary>Reads the TPM policy (<c>encryption get</c>) and the execInstalledOnly kernel setting, and records them as the host's facts.</summary>
+    internal async Task<(EncryptionSettings Settings, KernelSetting Kernel)> ReadPolicyAsync(JobRecord job, HostSession session, CancellationToken cancellationToken)
+    {
+        var settings = EncryptionSettingsParser.Parse((await RunAsync(session, HostCommand.EncryptionGet, cancellationToken).ConfigureAwait(false)).Stdout);
+        var kernel = KernelSettingsParser.Parse((await RunAsync(session, HostCommand.KernelExecInstalledOnly, cancellationToken).ConfigureAwait(false)).Stdout)
+            .FirstOrDefault(k => string.Equals(k.Name, "execInstalledOnly", StringComparison.Ordinal))
+            ?? throw new EsxcliParseException(null, "kernel list -o execInstalledOnly printed no execInstalledOnly setting");
+        ApplyFacts(job, new HostFacts(
+            Mode: settings.Mode,
+            RequireSecureBoot: settings.RequireSecureBoot,
+            RequireExecInstalledOnly: settings.RequireExecutablesOnlyFromInstalledVibs,
+            ExecInstalledOnlyConfigured: KernelBoolean(kernel.Configured, "Configured"),
+            ExecInstalledOnlyRuntime: KernelBoolean(kernel.Runtime, "Runtime")));
+        return (settings, kernel);
+    }
+
+    /// <summary>The kernel setting's TRUE/FALSE as a boolean.</summary>
+    internal static bool KernelBoolean(string text, string column) => text.Trim().ToUpperInvariant() switch
+    {
+        "TRUE" => true,
+        "FALSE" => false,
+        _ => throw new EsxcliParseException(null, $"expected TRUE or FALSE in the {column} column of execInstalledOnly"),
+    };
+
+    internal static string Describe(EncryptionSettings s) =>
         $"Mode {s.Mode}; Require Secure Boot {s.RequireSecureBoot}; Require Executables Only From Installed VIBs {s.RequireExecutablesOnlyFromInstalledVibs}";
+
+    internal static string Describe(KernelSetting k) =>
+        $"execInstalledOnly configured {k.Configured}, runtime {k.Runtime}" + (k.PendingReboot ? " (reboot pending)" : "");
+
+    private async Task<StepOutcome> CollectSecurityAsync(JobRecord job, HostSession session, CancellationToken cancellationToken)
+    {
+        var (secureBoot, trustedBoot) = await ReadSecurityAsync(job, session, cancellationToken).ConfigureAwait(false);
+        return StepOutcome.Success($"firmware Secure Boot {(secureBoot ? "Enabled" : "Disabled")}; TPM {(trustedBoot.TpmPresent ? "present" : "not present")}"
+            + (trustedBoot.TpmVendor is { } vendor ? $", vendor {vendor}" : trustedBoot.TpmPresent ? ", vendor not reported" : ""));
+    }
+
+    /// <summary>Reads firmware UEFI Secure Boot (secureBoot.py -s) and the TPM (trustedboot get), and records them as the host's facts.</summary>
+    internal async Task<(bool FirmwareSecureBoot, TrustedBootInfo TrustedBoot)> ReadSecurityAsync(JobRecord job, HostSession session, CancellationToken cancellationToken)
+    {
+        var secureBoot = await ReadFirmwareSecureBootAsync(job, session, cancellationToken).ConfigureAwait(false);
+        var trustedBoot = TrustedBootParser.Parse((await RunAsync(session, HostCommand.TrustedBootGet, cancellationToken).ConfigureAwait(false)).Stdout);
+        ApplyFacts(job, new HostFacts(TpmPresent: trustedBoot.TpmPresent, TpmVendor: trustedBoot.TpmVendor));
+        return (secureBoot, trustedBoot);
+    }
+
+    internal async Task<bool> ReadFirmwareSecureBootAsync(JobRecord job, HostSession session, CancellationToken cancellationToken)
+    {
+        var secureBoot = SecureBootStatusParser.Parse((await RunAsync(session, HostCommand.SecureBootStatus, cancellationToken).ConfigureAwait(false)).Stdout);
+        ApplyFacts(job, new HostFacts(FirmwareSecureBoot: secureBoot));
+        return secureBoot;
+    }
+
+    /// <summary>
+    /// When the host booted, by the appliance's clock: the time around <c>uptime get</c> minus the uptime.
+    /// The host answered some time between the request and the reply, so the boot lies between the two
+    /// bounds; a later boot (a reboot) is certain when its earliest bound is after an earlier boot's latest.
+    /// </summary>
+    internal async Task<BootTime> ReadBootTimeAsync(HostSession session, CancellationToken cancellationToken)
+    {
+        var asked = _time.GetUtcNow().UtcDateTime;
+        var output = (await RunAsync(session, HostCommand.Uptime, cancellationToken).ConfigureAwait(false)).Stdout;
+        var answered = _time.GetUtcNow().UtcDateTime;
+        var uptime = UptimeParser.Parse(output);
+        return new BootTime(asked - uptime, answered - uptime);
+    }
 
     private async Task<StepOutcome> CollectBootConfigAsync(JobRecord job, HostSession session, CancellationToken cancellationToken)
     {
@@ -195,7 +288,7 @@ internal sealed class StepExecutor
         return StepOutcome.Success($"ESXi {version.Version} build {version.Build}" + (version.Release is null ? "" : $" ({version.Release})"));
     }
 
-    private IReadOnlyList<string> ApplyFacts(JobRecord job, HostFacts facts)
+    internal IReadOnlyList<string> ApplyFacts(JobRecord job, HostFacts facts)
     {
         var differs = _escrow.UpdateFacts(job.HostId, facts, JobActor(job));
         if (differs.Count > 0)
@@ -284,7 +377,21 @@ internal sealed class StepExecutor
     private static async Task<int?> ReadUpdatedAsync(HostSession session, CancellationToken cancellationToken) =>
         BootConfig.Parse((await RunAsync(session, HostCommand.BootConfig, cancellationToken).ConfigureAwait(false)).Stdout).Updated;
 
-    private static async Task<StepOutcome> BackupAsync(HostSession session, CancellationToken cancellationToken)
+    /// <summary>
+    /// <c>/bin/backup.sh 0</c>: saves now. Unlike auto-backup.sh its exit code is documented to mean something
+    /// (1 on lock and boot bank failures, esxi-reference.md), so it is judged by it; whether it moves
+    /// boot.cfg's <c>updated</c> counter is not documented, so that is not asked of it.
+    /// </summary>
+    private static async Task<StepOutcome> BackupNowAsync(HostSession session, CancellationToken cancellationToken)
+    {
+        var backup = await RunAsync(session, HostCommand.BackupNow, cancellationToken, requireSuccess: false).ConfigureAwait(false);
+        return backup.ExitCode == 0
+            ? StepOutcome.Success("saved (backup.sh 0 exited 0)")
+            : StepOutcome.Transient($"backup.sh 0 exited {backup.ExitCode}: '{Redaction.Redact(FirstLine(backup.Stdout + "\n" + backup.Stderr))}'", AlertKind.BackupFailed);
+    }
+
+    /// <summary><c>/sbin/auto-backup.sh</c>, judged by its output and the boot bank's counter (<see cref="BackupJudge"/>).</summary>
+    internal static async Task<StepOutcome> BackupAsync(HostSession session, CancellationToken cancellationToken)
     {
         var before = await ReadUpdatedAsync(session, cancellationToken).ConfigureAwait(false);
         // The exit code is 0 even when the save failed: judged by the output and by re-reading the boot bank.
@@ -394,10 +501,10 @@ internal sealed class StepExecutor
             : StepOutcome.Fatal(problem, AlertKind.JobFailed, settled: true);
     }
 
-    private static string FirstLine(string text) =>
+    internal static string FirstLine(string text) =>
         Redaction.Truncate(text.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).FirstOrDefault() ?? "", 200);
 
     /// <summary>A command exited with an error (esxcli exits 1; its message may be on stdout).</summary>
-    private sealed class CommandFailedException(HostCommand command, CommandResult result)
+    internal sealed class CommandFailedException(HostCommand command, CommandResult result)
         : Exception($"'{command.Name}' exited {result.ExitCode}: '{Redaction.Redact(FirstLine(result.Stdout + "\n" + result.Stderr))}'");
 }

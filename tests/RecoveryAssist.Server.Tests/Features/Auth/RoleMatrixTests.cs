@@ -57,6 +57,18 @@ public sealed class RoleMatrixTests : IAsyncLifetime
         ["GET /api/jobs/{id:guid}"] = SignedIn,
         ["POST /api/jobs/{id:guid}/cancel"] = "admin technician automation",
         ["POST /api/jobs/{id:guid}/retry"] = "admin technician automation",
+        ["POST /api/jobs/{id:guid}/resume"] = "admin technician automation",
+        ["GET /api/hosts/{id:guid}/policy/"] = SignedIn,
+        ["POST /api/hosts/{id:guid}/policy/"] = "admin automation",
+        ["POST /api/hosts/{id:guid}/policy/apply"] = "admin automation",
+        ["PUT /api/hosts/{id:guid}/policy/desired"] = "admin automation",
+        ["DELETE /api/hosts/{id:guid}/policy/desired"] = "admin automation",
+        ["GET /api/policy/desired/"] = SignedIn,
+        ["PUT /api/policy/desired/default"] = "admin automation",
+        ["DELETE /api/policy/desired/default"] = "admin automation",
+        ["PUT /api/policy/desired/tags/{tag}"] = "admin automation",
+        ["DELETE /api/policy/desired/tags/{tag}"] = "admin automation",
+        ["GET /api/reports/policy"] = "admin automation auditor",
         ["GET /api/alerts"] = SignedIn,
         ["GET /boot/bootstrap.ipxe"] = Anyone,
         ["GET /boot/script.ipxe"] = Anyone,
@@ -190,6 +202,7 @@ public sealed class RoleMatrixTests : IAsyncLifetime
             .Replace("{documentName}", "v1", StringComparison.Ordinal)
             .Replace("{token}", "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", StringComparison.Ordinal)
             .Replace("{mac}", "00:50:56:00:00:01", StringComparison.Ordinal)
+            .Replace("{tag}", "rack-7", StringComparison.Ordinal)
             .Replace("{id}", "esxi-8", StringComparison.Ordinal)
             .Replace("{**path}", "boot.cfg", StringComparison.Ordinal);
         using var request = new HttpRequestMessage(new HttpMethod(method), path);

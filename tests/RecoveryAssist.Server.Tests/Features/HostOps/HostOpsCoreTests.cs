@@ -41,6 +41,30 @@ public sealed class HostOpsCoreTests
         HostCommand.AutoBackup.Text.Should().Be("/sbin/auto-backup.sh");
     }
 
+    private static readonly HostCommand[] PolicyCommands =
+    [
+        HostCommand.KernelExecInstalledOnly, HostCommand.SecureBootStatus, HostCommand.TrustedBootGet, HostCommand.BackupNow, HostCommand.SetModeTpm,
+        HostCommand.SetExecInstalledOnlyOption, HostCommand.SetRequireSecureBoot(true), HostCommand.SetRequireSecureBoot(false),
+        HostCommand.SetRequireExecInstalledOnly(true), HostCommand.SetRequireExecInstalledOnly(false),
+    ];
+
+    [Theory]
+    [InlineData(0, "esxcli system settings kernel list -o execInstalledOnly", false)]
+    [InlineData(1, "/usr/lib/vmware/secureboot/bin/secureBoot.py -s", false)]
+    [InlineData(2, "esxcli hardware trustedboot get", false)]
+    [InlineData(3, "/bin/backup.sh 0", true)]
+    [InlineData(4, "esxcli system settings encryption set --mode=TPM", true)]
+    [InlineData(5, "esxcli system settings kernel set -s execInstalledOnly -v TRUE", true)]
+    [InlineData(6, "esxcli system settings encryption set --require-secure-boot=T", true)]
+    [InlineData(7, "esxcli system settings encryption set --require-secure-boot=F", true)]
+    [InlineData(8, "esxcli system settings encryption set --require-exec-installed-only=T", true)]
+    [InlineData(9, "esxcli system settings encryption set --require-exec-installed-only=F", true)]
+    public void Catalogue_PolicyCommand_ExactTextAndWhetherItChangesTheHost(int index, string text, bool mutates)
+    {
+        PolicyCommands[index].Text.Should().Be(text);
+        PolicyCommands[index].Mutates.Should().Be(mutates);
+    }
+
     [Fact]
     public void Rotate_RecoveryIdAndKeyId_BuiltFromValidatedValues()
     {

@@ -234,4 +234,137 @@ public sealed class JobMachineTests
         job.Steps[0].Output.Should().Be("key [redacted] seen");
         job.Steps[0].Message.Should().Be("kernelopt encryptionRecoveryKey=[redacted]");
     }
+
+    private static JobRecord WaitingJob(TimeSpan? recheck)
+    {
+        var job = JobMachine.Create(Guid.NewGuid(), JobKind.Policy, Guid.NewGuid(), "esx01", null, "tester", T0,
+            [StepKind.CheckKeyEscrowed, StepKind.CheckSecureBootReady, StepKind.SetRequireSecureBoot]);
+        JobMachine.Begin(job, 0, T0);
+        JobMachine.Complete(job, 0, StepOutcome.Success("ok"), Policy, T0);
+        JobMachine.Begin(job, 1, T0);
+        JobMachine.Complete(job, 1, StepOutcome.NeedsPerson("enable Secure Boot in firmware and reboot", recheck), Policy, T0);
+        return job;
+    }
+
+    [Fact]
+    public void Create_PlannedSteps_UsesThemInOrder()
+    {
+        var job = JobMachine.Create(Guid.NewGuid(), JobKind.Policy, Guid.NewGuid(), "esx01", null, "tester", T0, [StepKind.CheckKeyEscrowed, StepKind.BackupNow]);
+
+        job.Steps.Select(s => s.Kind).Should().Equal(StepKind.CheckKeyEscrowed, StepKind.BackupNow);
+    }
+
+    [Fact]
+    public void Create_PolicyWithoutSteps_Refused()
+    {
+        var act = () => JobMachine.Create(Guid.NewGuid(), JobKind.Policy, Guid.NewGuid(), "esx01", null, "tester", T0);
+
+        act.Should().Throw<ArgumentException>().WithMessage("*policy feature plans them*");
+    }
+
+    [Fact]
+    public void Plan_Collect_ReadsSecurityFactsBeforeTheVersionMarksFactsRead()
+    {
+        JobMachine.Plan(JobKind.Collect).Should().Equal(
+            StepKind.CollectKeys, StepKind.CollectPolicy, StepKind.CollectBootConfig, StepKind.CollectPlatform,
+            StepKind.CollectNics, StepKind.CollectSecurity, StepKind.CollectVersion);
+    }
+
+    [Fact]
+    public void Complete_NeedsPerson_JobWaitsWithAttentionAndRecheckTime()
+    {
+        var job = WaitingJob(TimeSpan.FromSeconds(60));
+
+        job.State.Should().Be(JobState.NeedsPerson);
+        job.IsActive.Should().BeTrue();
+        job.Attention.Should().Be("enable Secure Boot in firmware and reboot");
+        job.NextAttemptAt.Should().Be(T0.AddSeconds(60));
+        job.Steps[1].Should().Match<StepRecord>(s => s.State == StepState.Waiting && s.FailuresInRow == 0 && s.Message == job.Attention);
+    }
+
+    [Fact]
+    public void Next_NeedsPersonBeforeRecheck_ParksUntilRecheck()
+    {
+        var job = WaitingJob(TimeSpan.FromSeconds(60));
+
+        JobMachine.Next(job, T0.AddSeconds(59)).Should().Be(new JobDecision(DecisionKind.Park, 1, T0.AddSeconds(60)));
+        JobMachine.Next(job, T0.AddSeconds(60)).Should().Be(new JobDecision(DecisionKind.RunStep, 1));
+    }
+
+    [Fact]
+    public void Next_NeedsPersonWithoutRecheck_ParksUntilResumed()
+    {
+        var job = WaitingJob(recheck: null);
+
+        JobMachine.Next(job, T0.AddDays(30)).Should().Be(new JobDecision(DecisionKind.Park, 1, null));
+        JobMachine.Resume(job, T0.AddDays(30)).Should().BeTrue();
+        JobMachine.Next(job, T0.AddDays(30)).Should().Be(new JobDecision(DecisionKind.RunStep, 1));
+    }
+
+    [Fact]
+    public void Complete_NeedsPersonRepeatedly_NeverFailsTheJob()
+    {
+        var job = WaitingJob(TimeSpan.FromSeconds(1));
+        for (var i = 0; i < 10; i++)
+        {
+            JobMachine.Begin(job, 1, T0);
+            JobMachine.Complete(job, 1, StepOutcome.NeedsPerson("still off", TimeSpan.FromSeconds(1)), Policy, T0);
+        }
+
+        job.State.Should().Be(JobState.NeedsPerson);
+        job.Steps[1].Attempts.Should().Be(11);
+    }
+
+    [Fact]
+    public void Complete_WaitingStepSucceeds_AttentionClearedJobGoesOn()
+    {
+        var job = WaitingJob(TimeSpan.FromSeconds(1));
+        JobMachine.Begin(job, 1, T0);
+
+        JobMachine.Complete(job, 1, StepOutcome.Success("Enabled"), Policy, T0);
+
+        job.Attention.Should().BeNull();
+        job.State.Should().Be(JobState.Running);
+        JobMachine.Next(job, T0).Should().Be(new JobDecision(DecisionKind.RunStep, 2));
+    }
+
+    [Fact]
+    public void Resume_JobNotWaiting_Refused()
+    {
+        JobMachine.Resume(NewJob(), T0).Should().BeFalse();
+    }
+
+    [Fact]
+    public void RequestCancel_JobWaitingForPerson_CancelledAtOnce()
+    {
+        var job = WaitingJob(TimeSpan.FromSeconds(60));
+
+        JobMachine.RequestCancel(job, T0).Should().BeTrue();
+
+        job.State.Should().Be(JobState.Cancelled);
+        job.Attention.Should().BeNull();
+        job.Steps[1].State.Should().Be(StepState.Failed);
+        JobMachine.Retry(job).Should().BeTrue();
+        JobMachine.Next(job, T0).Should().Be(new JobDecision(DecisionKind.RunStep, 1));
+    }
+
+    [Theory]
+    [InlineData("Collect", false)]
+    [InlineData("Rotate", true)]
+    [InlineData("Policy", true)]
+    [InlineData("PostRecovery", false)]
+    public void Blocks_PolicyJobWaitingForPerson_OnlyPostRecoveryMayStart(string other, bool blocked)
+    {
+        WaitingJob(TimeSpan.FromSeconds(60)).Blocks(Enum.Parse<JobKind>(other)).Should().Be(blocked);
+    }
+
+    [Fact]
+    public void Blocks_RunningJobThatChangesTheHost_KeepsEveryOtherChangeOff()
+    {
+        var job = NewJob(JobKind.Rotate);
+        JobMachine.Begin(job, 0, T0);
+
+        job.Blocks(JobKind.PostRecovery).Should().BeTrue();
+        job.Blocks(JobKind.Collect).Should().BeFalse();
+    }
 }
