@@ -49,7 +49,7 @@ internal sealed class UserService
 
     public IReadOnlyList<UserRecord> List() => Users.Query().OrderBy(u => u.NameKey).ToList();
 
-    public UserRecord? Find(string userName) => Users.FindOne(Query.EQ(nameof(UserRecord.NameKey), userName.Trim().ToLowerInvariant()));
+    public UserRecord? Find(string userName) => Users.FindOne(DbQuery.Equal(nameof(UserRecord.NameKey), userName.Trim().ToLowerInvariant()));
 
     /// <summary>Creates a user. Without a password one is generated, returned once, and must be changed at first sign-in.</summary>
     public (UserRecord User, string? OneTimePassword) Create(string userName, Role role, string? password, Actor actor)
@@ -185,14 +185,14 @@ internal sealed class UserService
         _audit.Append(new AuditEntry(actor.Name, "token.revoked", $"token:{record.Id}", AuditEntry.Success, actor.ClientAddress));
     });
 
-    public IReadOnlyList<ApiTokenRecord> TokensOf(Guid userId) => Tokens.Find(Query.EQ(nameof(ApiTokenRecord.UserId), userId)).ToList();
+    public IReadOnlyList<ApiTokenRecord> TokensOf(Guid userId) => Tokens.Find(DbQuery.Equal(nameof(ApiTokenRecord.UserId), userId)).ToList();
 
     /// <summary>The principal for a presented token, or null when it is unknown, revoked, expired or its user cannot sign in.</summary>
     public ClaimsPrincipal? AuthenticateToken(string token, string scheme)
     {
         if (!token.StartsWith(TokenPrefix, StringComparison.Ordinal) || token.Length > 128)
             return null;
-        var record = Tokens.FindOne(Query.EQ(nameof(ApiTokenRecord.Hash), HashToken(token)));
+        var record = Tokens.FindOne(DbQuery.Equal(nameof(ApiTokenRecord.Hash), HashToken(token)));
         var now = Now();
         if (record is null || record.Revoked is not null || record.Expires is { } e && e <= now)
             return null;

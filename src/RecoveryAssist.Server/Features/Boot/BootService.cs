@@ -333,7 +333,7 @@ internal sealed partial class BootService
         {
             var checkIn = CheckIns.FindById(normalized) ?? throw ProblemException.NotFound("The check-in");
             var host = (request.HostId is { } id ? Hosts.FindById(id)
-                : request.Host is { } name ? Hosts.FindOne(Query.EQ(nameof(HostRecord.NameKey), HostIdentity.NameKey(name)))
+                : request.Host is { } name ? Hosts.FindOne(DbQuery.Equal(nameof(HostRecord.NameKey), HostIdentity.NameKey(name)))
                 : throw ProblemException.BadRequest("invalid-bind", "Give the host's id (hostId) or name (host).")) ?? throw ProblemException.NotFound("The host");
             var before = $"mac {string.Join(",", host.MacAddresses)}, uuid {host.SmbiosUuid ?? "-"}, serial {host.Serial ?? "-"}";
             if (!host.MacAddresses.Contains(normalized))

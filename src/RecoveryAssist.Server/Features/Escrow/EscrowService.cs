@@ -85,7 +85,7 @@ internal sealed partial class EscrowService
 
     public HostRecord GetHost(Guid id) => Hosts.FindById(id) ?? throw ProblemException.NotFound("The host");
 
-    public HostRecord? FindByName(string name) => Hosts.FindOne(Query.EQ(nameof(HostRecord.NameKey), HostIdentity.NameKey(name)));
+    public HostRecord? FindByName(string name) => Hosts.FindOne(DbQuery.Equal(nameof(HostRecord.NameKey), HostIdentity.NameKey(name)));
 
     /// <summary>Finds hosts by any one identity. A value that cannot be an identity of that kind is a 400.</summary>
     public IReadOnlyList<HostRecord> Find(string? name, string? mac, string? uuid, string? serial)
@@ -100,12 +100,12 @@ internal sealed partial class EscrowService
         if (uuid is not null)
         {
             var normalized = HostIdentity.NormalizeUuid(uuid) ?? throw ProblemException.BadRequest("invalid-uuid", "uuid: expected an SMBIOS UUID such as 4c4c4544-0042-3510-8052-b4c04f4e4232.");
-            return Hosts.Find(Query.EQ(nameof(HostRecord.SmbiosUuid), normalized)).ToList();
+            return Hosts.Find(DbQuery.Equal(nameof(HostRecord.SmbiosUuid), normalized)).ToList();
         }
         if (serial is not null)
         {
             var normalized = HostIdentity.NormalizeSerial(serial);
-            return Hosts.Find(Query.EQ(nameof(HostRecord.Serial), normalized)).ToList();
+            return Hosts.Find(DbQuery.Equal(nameof(HostRecord.Serial), normalized)).ToList();
         }
         throw ProblemException.BadRequest("missing-query", "Give one of name, mac, uuid or serial.");
     }
@@ -524,7 +524,7 @@ internal sealed partial class EscrowService
     };
 
     // Query objects, not LINQ lambdas: LiteDB translates a lambda on every call, which costs more than the lookup.
-    private IEnumerable<KeyVersionRecord> VersionsOf(Guid hostId) => Keys.Find(Query.EQ(nameof(KeyVersionRecord.HostId), hostId));
+    private IEnumerable<KeyVersionRecord> VersionsOf(Guid hostId) => Keys.Find(DbQuery.Equal(nameof(KeyVersionRecord.HostId), hostId));
 
     private sealed record PendingImport(int Index, HostInput Host, IReadOnlyList<RecoveryListEntry> Entries);
 
@@ -539,7 +539,7 @@ internal sealed partial class EscrowService
 
     private void EnsureNameFree(HostRecord host)
     {
-        var existing = Hosts.FindOne(Query.EQ(nameof(HostRecord.NameKey), host.NameKey));
+        var existing = Hosts.FindOne(DbQuery.Equal(nameof(HostRecord.NameKey), host.NameKey));
         if (existing is not null && existing.Id != host.Id)
             throw ProblemException.Conflict("duplicate-host", $"A host named '{host.Name}' already exists.");
     }

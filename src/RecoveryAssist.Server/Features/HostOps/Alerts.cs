@@ -83,7 +83,7 @@ internal sealed partial class HostOpsAlerts(AppDatabase database, AuditLog audit
     {
         var query = Alerts.Query();
         if (hostId is { } id)
-            query = query.Where(Query.EQ(nameof(AlertRecord.HostId), id));
+            query = query.Where(DbQuery.Equal(nameof(AlertRecord.HostId), id));
         // An expression as text, not a lambda (see JobStore).
         return query.OrderByDescending("$." + nameof(AlertRecord.Time)).Skip(skip).Limit(take).ToList();
     }

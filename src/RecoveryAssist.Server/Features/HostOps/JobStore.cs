@@ -33,22 +33,22 @@ internal sealed class JobStore
 
     // Query objects, not LINQ lambdas, on paths run per job (LiteDB translates a lambda per call).
     public IReadOnlyList<JobRecord> ActiveForHost(Guid hostId) =>
-        Jobs.Find(Query.EQ(nameof(JobRecord.HostId), hostId)).Where(j => j.IsActive).ToList();
+        Jobs.Find(DbQuery.Equal(nameof(JobRecord.HostId), hostId)).Where(j => j.IsActive).ToList();
 
     public IReadOnlyList<JobRecord> Active() =>
         Jobs.Find(Query.In(nameof(JobRecord.State), JobState.Pending.ToString(), JobState.Running.ToString(), JobState.NeedsPerson.ToString()))
             .OrderBy(j => j.Created).ToList();
 
     public bool AnyForSession(Guid sessionId) =>
-        Jobs.Exists(Query.EQ(nameof(JobRecord.SessionId), sessionId));
+        Jobs.Exists(DbQuery.Equal(nameof(JobRecord.SessionId), sessionId));
 
     public IReadOnlyList<JobRecord> List(Guid? hostId, JobState? state, int skip, int take)
     {
         var query = Jobs.Query();
         if (hostId is { } id)
-            query = query.Where(Query.EQ(nameof(JobRecord.HostId), id));
+            query = query.Where(DbQuery.Equal(nameof(JobRecord.HostId), id));
         if (state is { } s)
-            query = query.Where(Query.EQ(nameof(JobRecord.State), s.ToString()));
+            query = query.Where(DbQuery.Equal(nameof(JobRecord.State), s.ToString()));
         return query.OrderByDescending("$." + nameof(JobRecord.Created)).Skip(skip).Limit(take).ToList();
     }
 }
