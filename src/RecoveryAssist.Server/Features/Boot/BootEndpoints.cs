@@ -73,11 +73,9 @@ internal static class BootEndpoints
             service.GetArming(id) is { } arming ? Results.Ok(ArmingView.From(arming)) : Results.NotFound())
             .RequirePermission(Permission.SessionsRead);
         api.MapPost("/sessions/{id:guid}/arm", (Guid id, ArmRequest? request, BootService service, HttpContext context) =>
-        {
-            var actor = context.Actor();
-            var by = new Person(actor.Name, context.User.FindFirst(System.Security.Claims.ClaimTypes.Role)?.Value, actor.ClientAddress);
-            return ArmingView.From(service.Arm(id, request ?? new ArmRequest(), by));
-        }).RequirePermission(Permission.SessionsOpen);
+            ArmingView.From(service.Arm(id, request ?? new ArmRequest(), Person.Of(context)))).RequirePermission(Permission.SessionsOpen);
+        api.MapDelete("/sessions/{id:guid}/arm", (Guid id, BootService service, HttpContext context) =>
+            ArmingView.From(service.Disarm(id, Person.Of(context)))).RequirePermission(Permission.SessionsOpen);
     }
 
     /// <summary>The appliance's URL as this client reaches it: the configured one, else the request's own.</summary>

@@ -385,7 +385,20 @@ internal sealed partial class BootService
             LogCheckedIn(_logger, identity.ToString(), client);
     }
 
-    private void Withdraw(ArmingRecord arming, string reason)
+    /// <summary>
+    /// Disarms a session before its boot.cfg is fetched: the menu no longer offers the network recovery boot and
+    /// every URL already issued answers 410. A boot.cfg already served cannot be taken back (409).
+    /// </summary>
+    public ArmingRecord Disarm(Guid sessionId, Person by)
+    {
+        var arming = Armings.FindById(sessionId) ?? throw ProblemException.NotFound("The arming of this session");
+        if (arming.Status == ArmingStatus.Served)
+            throw ProblemException.Conflict("boot.cfg-served", "The boot.cfg with the key was already served; disarming cannot take it back. Rotate the key after the recovery.");
+        Withdraw(arming, $"disarmed by {by.Name}", by.Name, by.ClientAddress);
+        return Armings.FindById(sessionId)!;
+    }
+
+    private void Withdraw(ArmingRecord arming, string reason, string actor = "pxe", string? client = null)
     {
         _database.Write(() =>
         {
@@ -394,7 +407,7 @@ internal sealed partial class BootService
                 return;
             stored.Status = ArmingStatus.Withdrawn;
             Armings.Update(stored);
-            _audit.Append(new AuditEntry("pxe", "boot.withdrawn", RecoverySessionService.Target(arming.Id), AuditEntry.Success, null, $"host {arming.HostName}; {reason}"));
+            _audit.Append(new AuditEntry(actor, "boot.withdrawn", RecoverySessionService.Target(arming.Id), AuditEntry.Success, client, $"host {arming.HostName}; {reason}"));
         });
         _active.TryRemove(arming.Id, out _);
         LogWithdrawn(_logger, arming.Id, reason);

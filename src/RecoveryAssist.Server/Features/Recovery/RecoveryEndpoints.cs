@@ -108,8 +108,7 @@ internal static class RecoveryEndpoints
 
     private static Person Require(HttpContext context, RecoverySessionService service, Permission permission, Guid sessionId, string action)
     {
-        var actor = context.Actor();
-        var by = new Person(actor.Name, context.User.FindFirstValue(ClaimTypes.Role), actor.ClientAddress);
+        var by = Person.Of(context);
         if (!context.User.HasClaim(Permissions.ClaimType, Permissions.ScopeName(permission)))
         {
             service.Deny(sessionId, by, action, new SessionRefusal(RefusalKind.Forbidden, "wrong-role",

@@ -37,6 +37,13 @@ internal enum RecoveryPath
 internal sealed record Person(string Name, string? Role, string? ClientAddress)
 {
     public static readonly Person System = new("system", null, null);
+
+    /// <summary>The signed-in caller of a request, with their role and address.</summary>
+    public static Person Of(Microsoft.AspNetCore.Http.HttpContext context)
+    {
+        var actor = Hosting.HttpContextExtensions.Actor(context);
+        return new Person(actor.Name, context.User.FindFirst(global::System.Security.Claims.ClaimTypes.Role)?.Value, actor.ClientAddress);
+    }
 }
 
 /// <summary>One read of the key through a session: who, when, from where, and in which form.</summary>

@@ -80,6 +80,7 @@ public sealed class RoleMatrixTests : IAsyncLifetime
         ["POST /api/boot/images"] = "admin automation",
         ["GET /api/boot/sessions/{id:guid}/arm"] = SignedIn,
         ["POST /api/boot/sessions/{id:guid}/arm"] = "admin technician",
+        ["DELETE /api/boot/sessions/{id:guid}/arm"] = "admin technician",
         ["GET /api/sessions/"] = SignedIn,
         ["POST /api/sessions/"] = "admin technician",
         ["GET /api/sessions/{id:guid}"] = SignedIn,

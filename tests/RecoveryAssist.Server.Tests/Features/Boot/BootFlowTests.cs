@@ -182,6 +182,33 @@ public sealed partial class BootFlowTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Disarm_BeforeTheFetch_UrlAnswers410AndMenuGone_AfterServed_409()
+    {
+        var (sessionId, key) = await ArmedAsync("disarm.lab", "52:54:00:aa:00:06");
+        var token = TokenPattern().Match(await ScriptAsync("52-54-00-aa-00-06")).Groups[1].Value;
+
+        using var disarm = await _f.TechOne.DeleteAsync($"/api/boot/sessions/{sessionId}/arm");
+        using var fetch = await _f.Appliance.Anonymous().GetAsync($"/boot/cfg/{token}/boot.cfg");
+        var script = await ScriptAsync("52-54-00-aa-00-06");
+
+        disarm.StatusCode.Should().Be(HttpStatusCode.OK, await disarm.Content.ReadAsStringAsync());
+        (await disarm.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("status").GetString().Should().Be("withdrawn");
+        fetch.StatusCode.Should().Be(HttpStatusCode.Gone);
+        (await fetch.Content.ReadAsStringAsync()).Should().NotContain(key.Reveal());
+        script.Should().NotContain("/boot/cfg/").And.Contain("no-armed-recovery-for-this-host");
+        var withdrawn = _f.Audit(sessionId).Single(a => a.Action == "boot.withdrawn");
+        withdrawn.Actor.Should().NotBe("pxe", "the person who disarmed is named");
+        withdrawn.Detail.Should().Contain("disarmed by");
+
+        var (servedSession, _) = await ArmedAsync("served.lab", "52:54:00:aa:00:07");
+        var servedToken = TokenPattern().Match(await ScriptAsync("52-54-00-aa-00-07")).Groups[1].Value;
+        (await _f.Appliance.Anonymous().GetAsync($"/boot/cfg/{servedToken}/boot.cfg")).StatusCode.Should().Be(HttpStatusCode.OK);
+        using var late = await _f.TechOne.DeleteAsync($"/api/boot/sessions/{servedSession}/arm");
+        late.StatusCode.Should().Be(HttpStatusCode.Conflict);
+        (await late.Content.ReadAsStringAsync()).Should().Contain("already served");
+    }
+
+    [Fact]
     public async Task BootCfg_UnknownToken_404Audited()
     {
         using var response = await _f.Appliance.Anonymous().GetAsync("/boot/cfg/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA/boot.cfg");
