@@ -37,7 +37,7 @@ internal static class SessionCommands
 
     public static Command Session(CliConsole console)
     {
-        var session = new Command("session", "Recovery sessions: list, show, approve, reveal, check, close, cancel.");
+        var session = new Command("session", "Recovery sessions: list, show, approve, reveal, check, arm, disarm, close, cancel.");
         session.Add(Simple(console, "approve", "Approve a session (not your own).", id => $"/api/sessions/{id}/approve"));
         session.Add(Simple(console, "close", "Close a session whose host is up.", id => $"/api/sessions/{id}/close"));
         session.Add(Simple(console, "host-up", "Report that the host booted (when the appliance cannot see it).", id => $"/api/sessions/{id}/host-up"));
@@ -46,7 +46,43 @@ internal static class SessionCommands
         session.Add(Show(console));
         session.Add(Reveal(console));
         session.Add(Check(console));
+        session.Add(Arm(console));
+        session.Add(Disarm(console));
         return session;
+    }
+
+    private static Command Arm(CliConsole console)
+    {
+        var id = Id();
+        var image = new Option<string?>("--image") { Description = "The ESXi image to boot (needed when several are registered)." };
+        var mac = new Option<string?>("--mac") { Description = "Arm for this MAC (after a board swap: the new one, from the check-in list)." };
+        var uuid = new Option<string?>("--uuid") { Description = "Arm for this SMBIOS UUID." };
+        var serial = new Option<string?>("--serial") { Description = "Arm for this serial number." };
+        var command = new Command("arm", "Arm an approved network-path session: the host's next PXE boot offers the network recovery boot once.") { id, image, mac, uuid, serial };
+        command.SetAction((result, _) => RemoteCommands.Run(console, async () =>
+        {
+            using var client = RemoteSettings.Client(result);
+            RemoteCommands.Print(console, await client.PostAsync($"/api/boot/sessions/{SessionId(result.GetValue(id)!)}/arm", new
+            {
+                image = result.GetValue(image),
+                mac = result.GetValue(mac),
+                uuid = result.GetValue(uuid),
+                serial = result.GetValue(serial),
+            }).ConfigureAwait(false));
+        }));
+        return command;
+    }
+
+    private static Command Disarm(CliConsole console)
+    {
+        var id = Id();
+        var command = new Command("disarm", "Disarm a session before its boot.cfg is fetched: the one-time URL answers 410.") { id };
+        command.SetAction((result, _) => RemoteCommands.Run(console, async () =>
+        {
+            using var client = RemoteSettings.Client(result);
+            RemoteCommands.Print(console, await client.DeleteAsync($"/api/boot/sessions/{SessionId(result.GetValue(id)!)}/arm").ConfigureAwait(false));
+        }));
+        return command;
     }
 
     private static Argument<string> Id() => new("ID") { Description = "The session id." };

@@ -225,4 +225,24 @@ public sealed class RemoteCommandsTests : IAsyncLifetime
         list.ExitCode.Should().Be(0, list.ToString());
         list.Json.GetArrayLength().Should().Be(0);
     }
+
+    [Fact]
+    public async Task SessionArmAndDisarm_NoImageRegistered_ArmSaysSo_DisarmOfUnarmedIsNotFound()
+    {
+        (await _admin.RunAsync("host", "add", "net.lab", "--mac", "52:54:00:aa:10:01")).ExitCode.Should().Be(0);
+        var (_, _, output) = EsxcliOutput.NewHostKey();
+        (await _admin.RunWithInputAsync(output, "import", "--host", "net.lab")).ExitCode.Should().Be(0);
+        using var techA = As("technician", "tech-net-a");
+        using var techB = As("technician", "tech-net-b");
+        var sessionId = (await techA.RunAsync("recover", "net.lab", "--reason", "tpm-failed", "--ticket", "CHG-7", "--path", "network")).Json.GetProperty("id").GetString()!;
+        (await techB.RunAsync("session", "approve", sessionId)).ExitCode.Should().Be(0);
+
+        var arm = await techA.RunAsync("session", "arm", sessionId);
+        var disarm = await techA.RunAsync("session", "disarm", sessionId);
+
+        arm.ExitCode.Should().Be(1, arm.ToString());
+        arm.Error.Should().Contain("no ESXi image is registered");
+        disarm.ExitCode.Should().Be(2, disarm.ToString());
+        disarm.Error.Should().Contain("was not found");
+    }
 }
