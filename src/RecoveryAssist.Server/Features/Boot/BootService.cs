@@ -187,7 +187,8 @@ internal sealed partial class BootService
                 (null, _) or (_, null) => Denied(null, client, 404, "boot.cfg-unknown", "The boot.cfg URL is not valid."),
                 _ when issued.Used is not null || arming.Status == ArmingStatus.Served => Denied(arming, client, 410, "boot.cfg-replayed",
                     string.Create(CultureInfo.InvariantCulture, $"This one-time boot.cfg was already served (to {arming.ServedTo ?? "?"} at {arming.Served:O}); a second fetch is refused.")),
-                _ when arming.Status != ArmingStatus.Active => Denied(arming, client, 410, "boot.cfg-withdrawn", "The session is no longer armed."),
+                _ when arming.Status != ArmingStatus.Active || _sessions.Find(arming.Id) is not { IsArmed: true } =>
+                    Denied(arming, client, 410, "boot.cfg-withdrawn", "The session is no longer armed."),
                 _ when issued.Superseded is not null => Denied(arming, client, 410, "boot.cfg-superseded", "A newer menu replaced this boot.cfg URL."),
                 _ when now >= issued.Expires => Denied(arming, client, 410, "boot.cfg-expired",
                     string.Create(CultureInfo.InvariantCulture, $"The boot.cfg URL expired at {issued.Expires:O}.")),

@@ -209,6 +209,20 @@ public sealed partial class BootFlowTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task SessionCancelledAfterTheMenu_BootCfgAnswers410_NothingRecordedAsServed()
+    {
+        var (sessionId, key) = await ArmedAsync("cancelled.lab", "52:54:00:aa:00:08");
+        var token = TokenPattern().Match(await ScriptAsync("52-54-00-aa-00-08")).Groups[1].Value;
+        (await _f.TechOne.PostAsJsonAsync($"/api/sessions/{sessionId}/cancel", new { reason = "wrong host" })).EnsureSuccessStatusCode();
+
+        using var fetch = await _f.Appliance.Anonymous().GetAsync($"/boot/cfg/{token}/boot.cfg");
+
+        fetch.StatusCode.Should().Be(HttpStatusCode.Gone);
+        (await fetch.Content.ReadAsStringAsync()).Should().NotContain(key.Reveal());
+        _f.Audit(sessionId).Select(a => a.Action).Should().Contain("boot.cfg-withdrawn").And.NotContain("boot.cfg-served");
+    }
+
+    [Fact]
     public async Task BootCfg_UnknownToken_404Audited()
     {
         using var response = await _f.Appliance.Anonymous().GetAsync("/boot/cfg/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA/boot.cfg");
