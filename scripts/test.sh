@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 
 packages=(
   curl tftp-hpa busybox-static atftp
-  qemu-system-x86 ipxe-qemu ipxe ovmf wrk
+  qemu-system-x86 ipxe-qemu ipxe ovmf wrk genisoimage
   openssh-server openssh-client
   zbar-tools
 )

@@ -16,9 +16,10 @@ internal sealed class ApiClient : IDisposable
 {
     private readonly HttpClient _http;
 
-    public ApiClient(Uri server, string? token, HttpMessageHandler? handler = null)
+    /// <param name="timeout">How long one request may take (default 100 s; an ISO upload needs longer).</param>
+    public ApiClient(Uri server, string? token, HttpMessageHandler? handler = null, TimeSpan? timeout = null)
     {
-        _http = new HttpClient(handler ?? new HttpClientHandler { UseCookies = true }) { BaseAddress = server, Timeout = TimeSpan.FromSeconds(100) };
+        _http = new HttpClient(handler ?? new HttpClientHandler { UseCookies = true }) { BaseAddress = server, Timeout = timeout ?? TimeSpan.FromSeconds(100) };
         if (token is not null)
             _http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
     }
@@ -33,6 +34,15 @@ internal sealed class ApiClient : IDisposable
 
     /// <summary>A GET whose answer is not JSON (a CSV report).</summary>
     public Task<string> GetTextAsync(string path) => SendRawAsync(HttpMethod.Get, path, null);
+
+    /// <summary>Streams a file as the request body (an installer ISO), without reading it into memory.</summary>
+    public async Task<JsonElement> PostFileAsync(string path, string file)
+    {
+        await using var stream = File.OpenRead(file);
+        var content = new StreamContent(stream);
+        content.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
+        return await SendAsync(HttpMethod.Post, path, content).ConfigureAwait(false);
+    }
 
     public Task<JsonElement> PostTextAsync(string path, string text, string mediaType) =>
         SendAsync(HttpMethod.Post, path, new StringContent(text, System.Text.Encoding.UTF8, mediaType));

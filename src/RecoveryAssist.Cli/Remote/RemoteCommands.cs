@@ -15,6 +15,7 @@ internal static class RemoteCommands
         yield return Coverage(console);
         yield return SessionCommands.Recover(console);
         yield return SessionCommands.Session(console);
+        yield return ImageCommands.Build(console);
         foreach (var command in HostOpsCommands.Build(console))
             yield return command;
         yield return PolicyCommands.Build(console);

@@ -47,6 +47,6 @@ internal static class RemoteSettings
         writer.Write(token);
     }
 
-    public static ApiClient Client(ParseResult result, bool authenticated = true) =>
-        new(result.GetValue(Server)!, authenticated ? Token() : null);
+    public static ApiClient Client(ParseResult result, bool authenticated = true, TimeSpan? timeout = null) =>
+        new(result.GetValue(Server)!, authenticated ? Token() : null, timeout: timeout);
 }

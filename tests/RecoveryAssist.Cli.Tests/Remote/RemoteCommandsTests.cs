@@ -245,4 +245,19 @@ public sealed class RemoteCommandsTests : IAsyncLifetime
         disarm.ExitCode.Should().Be(2, disarm.ToString());
         disarm.Error.Should().Contain("was not found");
     }
+
+    [Fact]
+    public async Task ImageUpload_InstallerIso_RegisteredAndListed_BadIdRefused()
+    {
+        var (iso, _) = await InstallerIso.CreateAsync(_admin.Home, joliet: true);
+
+        var upload = await _admin.RunAsync("image", "upload", "esxi-8.0u2", iso);
+        var list = await _admin.RunAsync("image", "list");
+        var badId = await _admin.RunAsync("image", "upload", "Bad/Id", iso);
+
+        upload.ExitCode.Should().Be(0, upload.ToString());
+        upload.Json.GetProperty("build").GetString().Should().Be("8.0.2-0.0.22380479");
+        list.Json.EnumerateArray().Select(i => i.GetProperty("id").GetString()).Should().Equal("esxi-8.0u2");
+        badId.ExitCode.Should().NotBe(0);
+    }
 }

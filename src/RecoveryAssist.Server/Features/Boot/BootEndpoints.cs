@@ -69,6 +69,14 @@ internal static class BootEndpoints
             var image = images.Register(request, context.Actor());
             return Results.Created($"/api/boot/images/{image.Id}", BootImageView.From(image));
         }).RequirePermission(Permission.BootManage);
+        api.MapPost("/images/{id}/iso", async (string id, HttpContext context, IsoImageImport import, IOptions<BootOptions> options) =>
+        {
+            // An installer ISO is far larger than any other request: this endpoint alone gets its own bound.
+            if (context.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit)
+                limit.MaxRequestBodySize = (long)options.Value.MaxIsoMegabytes << 20;
+            var image = await import.ImportAsync(id, context.Request.Body, context.Actor(), context.RequestAborted);
+            return Results.Created($"/api/boot/images/{image.Id}", BootImageView.From(image));
+        }).RequirePermission(Permission.BootManage);
         api.MapGet("/sessions/{id:guid}/arm", (Guid id, BootService service) =>
             service.GetArming(id) is { } arming ? Results.Ok(ArmingView.From(arming)) : Results.NotFound())
             .RequirePermission(Permission.SessionsRead);
@@ -112,6 +120,7 @@ internal static class BootServices
         services.AddSingleton<BootScripts>();
         services.AddSingleton<HostDirectory>();
         services.AddSingleton<BootImages>();
+        services.AddSingleton<IsoImageImport>();
         services.AddSingleton<IArmableSessions, RecoverySessionsAdapter>();
         services.AddSingleton<BootService>();
         services.AddSingleton<BootTftpHost>();

@@ -60,12 +60,18 @@ internal sealed class BootImages
     /// <summary>The boot.cfg of an image (installer trees have it at the top).</summary>
     public string? BootCfgPath(string id) => Resolve(id, "boot.cfg");
 
+    /// <summary>Why <paramref name="id"/> cannot name an image (it also names a directory and URL segment), or null.</summary>
+    public static string? DescribeInvalidId(string id) =>
+        id.Length is 0 or > 64 || id is "." or ".." || !id.All(c => char.IsAsciiLetterLower(c) || char.IsAsciiDigit(c) || c is '-' or '.' or '_')
+            ? "1 to 64 lower-case letters, digits, '-', '.' or '_'"
+            : null;
+
     public BootImageRecord Register(RegisterImageRequest request, Actor actor)
     {
         var errors = new List<string>();
         var id = request.Id?.Trim() ?? "";
-        if (id.Length is 0 or > 64 || !id.All(c => char.IsAsciiLetterLower(c) || char.IsAsciiDigit(c) || c is '-' or '.' or '_'))
-            errors.Add("id: 1 to 64 lower-case letters, digits, '-', '.' or '_'");
+        if (DescribeInvalidId(id) is { } idProblem)
+            errors.Add("id: " + idProblem);
         var directory = request.Directory?.Trim();
         if (string.IsNullOrEmpty(directory) || !Path.IsPathFullyQualified(directory))
             errors.Add("directory: an absolute path of an extracted ESXi installer");

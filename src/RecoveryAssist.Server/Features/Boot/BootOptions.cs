@@ -47,6 +47,9 @@ internal sealed class BootOptions
     /// </summary>
     public int HostCacheSeconds { get; set; } = DefaultHostCacheSeconds;
 
+    /// <summary>The largest ESXi installer ISO an upload may send, in MiB (default 2048).</summary>
+    public int MaxIsoMegabytes { get; set; } = 2048;
+
     public TimeSpan TokenLifetime => TimeSpan.FromMinutes(TokenMinutes);
 }
 
@@ -68,6 +71,8 @@ internal sealed class BootOptionsValidator : IValidateOptions<BootOptions>
                 errors.Add($"{BootOptions.Section}:PublicBaseUrl cannot be placed in an iPXE script: {e.Message}.");
             }
         }
+        if (options.MaxIsoMegabytes < 1)
+            errors.Add($"{BootOptions.Section}:MaxIsoMegabytes must be at least 1.");
         if (string.IsNullOrWhiteSpace(options.IpxeDirectory))
             errors.Add($"{BootOptions.Section}:IpxeDirectory must name a directory.");
         if (!IPAddress.TryParse(options.TftpListenAddress, out _))

@@ -78,6 +78,7 @@ public sealed class RoleMatrixTests : IAsyncLifetime
         ["POST /api/boot/checkins/{mac}/bind"] = "admin technician automation",
         ["GET /api/boot/images"] = SignedIn,
         ["POST /api/boot/images"] = "admin automation",
+        ["POST /api/boot/images/{id}/iso"] = "admin automation",
         ["GET /api/boot/sessions/{id:guid}/arm"] = SignedIn,
         ["POST /api/boot/sessions/{id:guid}/arm"] = "admin technician",
         ["DELETE /api/boot/sessions/{id:guid}/arm"] = "admin technician",
