@@ -281,6 +281,8 @@ internal static partial class Redaction
     private static partial Regex RecoveryKeyOption();
 
     // Two or more groups of 5-6 digits joined by dashes or spaces: a key, or part of a wrapped or garbled one.
-    [GeneratedRegex(@"\d{5,6}(?:[-\s]+\d{1,6}){1,}", RegexOptions.CultureInvariant)]
+    // Standing alone: not glued to letters or digits, so the all-digit runs inside a GUID (a Recovery ID
+    // like {F9E74481-81D9-...}) or a build number are not mistaken for key groups.
+    [GeneratedRegex(@"(?<!\w)\d{5,6}(?:[-\s]+\d{1,6})+(?!\w)", RegexOptions.CultureInvariant)]
     private static partial Regex KeyGroups();
 }
