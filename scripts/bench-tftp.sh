@@ -8,6 +8,7 @@
 set -euo pipefail
 
 RUNS=${RUNS:-5}
+ONLY=${ONLY:-} # an extended regular expression: only rows whose label matches (e.g. ONLY='1M|window (1|16)$')
 ROOT_DIR=$(cd "$(dirname "$0")/.." && pwd)
 WORK=$(mktemp -d /tmp/bench-tftp.XXXXXX)
 PIDS=()
@@ -122,6 +123,7 @@ SERVERS=(ours hpa)
 row() { # label servers-to-run -- command...
   local label=$1; shift
   local line
+  if [[ -n "$ONLY" ]] && ! grep -qE "$ONLY" <<<"$label"; then return; fi
   line=$(printf '%-34s' "$label")
   declare -A got=()
   for s in "${SERVERS[@]}"; do
@@ -142,6 +144,7 @@ a() { atftp_once "$4" "$1" "$2" "$3"; }
 cc() { concurrent_once "$1"; }
 
 {
+  echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg) ($(nproc) cores; figures are only comparable on a quiet machine)"
   printf '%-34s%10s%10s%10s%10s%12s\n' "MiB/s (median of $RUNS)" ours tftpd-hpa atftpd dnsmasq ours/hpa
   for f in 1m 16m; do
     for bs in 512 1468 8192 65464; do
@@ -154,5 +157,6 @@ cc() { concurrent_once "$1"; }
       row "atftp 16M blksize $bs window $w" "ours hpa atftpd" -- a 16m.bin "$bs" "$w"
     done
   done
+  echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
   echo "failed transfers: $(cat "$WORK/failures" 2>/dev/null | wc -l) $(sort "$WORK/failures" 2>/dev/null | uniq -c | tr '\n' ';')"
 } | tee "$WORK/table.txt"

@@ -1,3 +1,4 @@
+using System.Buffers;
 using Microsoft.Win32.SafeHandles;
 
 namespace RecoveryAssist.Tftp.Files;
@@ -48,21 +49,59 @@ public abstract class TftpFile : IDisposable
         }
     }
 
+    /// <summary>
+    /// A file on disk, read ahead in large chunks: a transfer asks for one block at a time, and
+    /// a read system call per 512 or 1468-byte block costs more than the block's copy.
+    /// </summary>
     private sealed class DiskTftpFile(SafeFileHandle handle) : TftpFile
     {
+        private const int ReadAheadBytes = 64 * 1024;
+
         // Fixed at open: a file that grows or shrinks during a transfer must not confuse tsize
         // and the final block.
         private readonly long _length = RandomAccess.GetLength(handle);
+        private byte[]? _readAhead;
+        private long _bufferedOffset;
+        private int _bufferedCount;
 
         public override long Length => _length;
 
         public override int Read(long offset, Span<byte> destination)
         {
             int wanted = (int)Math.Min(destination.Length, Math.Max(0, _length - offset));
-            int total = 0;
-            while (total < wanted)
+            if (wanted == 0)
             {
-                int read = RandomAccess.Read(handle, destination[total..wanted], offset + total);
+                return 0;
+            }
+
+            if (wanted > ReadAheadBytes / 2)
+            {
+                // Large blocks gain nothing from a copy through the buffer.
+                ReadExactly(offset, destination[..wanted]);
+                return wanted;
+            }
+
+            if (offset < _bufferedOffset || offset + wanted > _bufferedOffset + _bufferedCount)
+            {
+                // Also taken when a timeout rewinds to an earlier window.
+                _readAhead ??= ArrayPool<byte>.Shared.Rent(ReadAheadBytes);
+                int count = (int)Math.Min(ReadAheadBytes, _length - offset);
+                _bufferedCount = 0;
+                ReadExactly(offset, _readAhead.AsSpan(0, count));
+                _bufferedOffset = offset;
+                _bufferedCount = count;
+            }
+
+            _readAhead.AsSpan((int)(offset - _bufferedOffset), wanted).CopyTo(destination);
+            return wanted;
+        }
+
+        private void ReadExactly(long offset, Span<byte> destination)
+        {
+            int total = 0;
+            while (total < destination.Length)
+            {
+                int read = RandomAccess.Read(handle, destination[total..], offset + total);
                 if (read == 0)
                 {
                     throw new IOException("The file became shorter while it was being served.");
@@ -70,8 +109,6 @@ public abstract class TftpFile : IDisposable
 
                 total += read;
             }
-
-            return total;
         }
 
         protected override void Dispose(bool disposing)
@@ -79,6 +116,11 @@ public abstract class TftpFile : IDisposable
             if (disposing)
             {
                 handle.Dispose();
+                if (_readAhead is { } buffer)
+                {
+                    _readAhead = null;
+                    ArrayPool<byte>.Shared.Return(buffer);
+                }
             }
 
             base.Dispose(disposing);
