@@ -31,6 +31,7 @@ public sealed class TftpServer : IHostedService, IAsyncDisposable
     private readonly TimeProvider _time;
     private readonly TftpMetrics _metrics;
     private readonly NegotiationLimits _limits;
+    private readonly BusyPoll _busyPoll;
     private readonly ConcurrentDictionary<SocketAddress, Task> _transfers = new();
     private readonly Lock _admission = new();
     private CancellationTokenSource? _stopping;
@@ -59,6 +60,7 @@ public sealed class TftpServer : IHostedService, IAsyncDisposable
         _time = timeProvider ?? TimeProvider.System;
         _metrics = new TftpMetrics(meterFactory);
         _limits = new NegotiationLimits(_options.MaxBlockSize, _options.MaxWindowSize, _options.MaxWindowBytes, _options.Timeout);
+        _busyPoll = BusyPoll.ForThisMachine(_options.BusyPollMicroseconds);
     }
 
     /// <summary>The bound listen endpoint once started (useful with <c>Port = 0</c>).</summary>
@@ -282,7 +284,9 @@ public sealed class TftpServer : IHostedService, IAsyncDisposable
                 client,
                 sink => new ReadTransfer(file, negotiated, _options.MaxRetries, _time, sink),
                 () => _stopRequested,
-                _metrics.ErrorSent);
+                _metrics.ErrorSent,
+                _busyPoll,
+                _options.SegmentationOffload);
             using ReadTransfer transfer = runner.Transfer;
             _metrics.TransferStarted();
             await runner.RunAsync().ConfigureAwait(false);

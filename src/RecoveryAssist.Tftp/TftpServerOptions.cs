@@ -36,6 +36,10 @@ public sealed class TftpServerOptions
     /// overruns our receive buffer or our send queue. Linux caps this at net.core.[rw]mem_max.</summary>
     public const int DefaultSocketBufferSize = 4 * 1024 * 1024;
 
+    /// <summary>How long a transfer polls for the next ACK before it sleeps: a lock-step round
+    /// trip on a fast link is shorter than a sleep and wake-up. 0 turns polling off.</summary>
+    public const int DefaultBusyPollMicroseconds = 50;
+
     /// <summary>Address to listen on. Default: all IPv4 addresses.</summary>
     public string ListenAddress { get; set; } = IPAddress.Any.ToString();
 
@@ -71,4 +75,14 @@ public sealed class TftpServerOptions
 
     /// <summary>SO_SNDBUF and SO_RCVBUF of every socket, 64 KiB..64 MiB. Default <see cref="DefaultSocketBufferSize"/>.</summary>
     public int SocketBufferSize { get; set; } = DefaultSocketBufferSize;
+
+    /// <summary>Microseconds a transfer polls its socket before it sleeps in receive, 0..1000
+    /// (0 = never). Bounded to half the processors at once and dropped for clients whose ACKs
+    /// come later than that. Default <see cref="DefaultBusyPollMicroseconds"/>.</summary>
+    public int BusyPollMicroseconds { get; set; } = DefaultBusyPollMicroseconds;
+
+    /// <summary>Hand each RFC 7440 window to the kernel in one send (Linux UDP segmentation
+    /// offload); a transfer falls back to one send per block by itself when the kernel or the
+    /// path refuses it. Default true.</summary>
+    public bool SegmentationOffload { get; set; } = true;
 }

@@ -23,6 +23,7 @@ public sealed class TftpServerOptionsValidator : IValidateOptions<TftpServerOpti
         Range(failures, nameof(options.MaxConcurrentTransfers), options.MaxConcurrentTransfers, 1, 10000);
         Range(failures, nameof(options.MaxFileNameLength), options.MaxFileNameLength, 1, 1024);
         Range(failures, nameof(options.SocketBufferSize), options.SocketBufferSize, 64 * 1024, 64 * 1024 * 1024);
+        Range(failures, nameof(options.BusyPollMicroseconds), options.BusyPollMicroseconds, 0, 1000);
         if (options.Timeout < TimeSpan.FromMilliseconds(10) || options.Timeout > TimeSpan.FromSeconds(255))
         {
             failures.Add($"Tftp:Timeout {options.Timeout} must be between 10 ms and 255 s.");

@@ -23,12 +23,13 @@ public sealed class TftpServerOptionsValidatorTests
             MaxConcurrentTransfers = 0,
             MaxFileNameLength = 0,
             SocketBufferSize = 10,
+            BusyPollMicroseconds = 5000,
         };
 
         var result = new TftpServerOptionsValidator().Validate(null, options);
 
         result.Failed.Should().BeTrue();
-        result.Failures.Should().HaveCount(10);
+        result.Failures.Should().HaveCount(11);
         result.Failures.Should().Contain(f => f.Contains("Tftp:Port 70000", StringComparison.Ordinal));
     }
 

@@ -3,7 +3,7 @@ using RecoveryAssist.Tftp;
 using RecoveryAssist.Tftp.Files;
 
 // Standalone runner of our TFTP server for scripts/bench-tftp.sh:
-//   TftpBench --root DIR [--address 127.0.0.1] [--port 6969] [--max-window-bytes N]
+//   TftpBench --root DIR [--address 127.0.0.1] [--port 6969] [--max-window-bytes N] [--busy-poll MICROSECONDS] [--segmentation-offload true|false]
 // Serves every file under DIR until stdin closes or SIGTERM/Ctrl+C.
 string root = ".";
 var options = new TftpServerOptions { ListenAddress = "127.0.0.1", Port = 6969 };
@@ -15,6 +15,8 @@ for (int i = 0; i < args.Length - 1; i += 2)
         case "--address": options.ListenAddress = args[i + 1]; break;
         case "--port": options.Port = int.Parse(args[i + 1], System.Globalization.CultureInfo.InvariantCulture); break;
         case "--max-window-bytes": options.MaxWindowBytes = int.Parse(args[i + 1], System.Globalization.CultureInfo.InvariantCulture); break;
+        case "--busy-poll": options.BusyPollMicroseconds = int.Parse(args[i + 1], System.Globalization.CultureInfo.InvariantCulture); break;
+        case "--segmentation-offload": options.SegmentationOffload = bool.Parse(args[i + 1]); break;
         case "--max-window": options.MaxWindowSize = int.Parse(args[i + 1], System.Globalization.CultureInfo.InvariantCulture); break;
         default: Console.Error.WriteLine($"unknown argument {args[i]}"); return 2;
     }

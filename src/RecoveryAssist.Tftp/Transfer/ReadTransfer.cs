@@ -20,12 +20,23 @@ namespace RecoveryAssist.Tftp.Transfer;
 /// </remarks>
 internal sealed class ReadTransfer : IDisposable
 {
+    /// <summary>Largest run of packets handed to the sink at once: what one UDP datagram
+    /// with segmentation offload can carry (65,507 bytes of IPv4 payload, 64 segments).</summary>
+    internal const int MaxBatchBytes = 65507;
+
+    internal const int MaxBatchPackets = 64;
+
     private readonly TftpFile _file;
     private readonly ITftpPacketSink _sink;
     private readonly TimeProvider _time;
     private readonly int _maxRetries;
-    private readonly byte[] _buffer;
+    private byte[] _buffer;
+    private byte[] _spare;
+    private long _prefetchedBlock;
+    private int _prefetchedLength;
     private readonly long _lastBlock;
+    private readonly int _packetSize;
+    private readonly int _batchPackets;
 
     private bool _awaitingOptionAck;
     private long _windowStart = 1;
@@ -42,7 +53,10 @@ internal sealed class ReadTransfer : IDisposable
         _time = time;
         _sink = sink;
         _lastBlock = (file.Length / options.BlockSize) + 1;
-        _buffer = new byte[Math.Max(options.BlockSize + TftpPacketCodec.HeaderSize, 516)];
+        _packetSize = options.BlockSize + TftpPacketCodec.HeaderSize;
+        _batchPackets = Math.Clamp(Math.Min(options.WindowSize, MaxBatchBytes / _packetSize), 1, MaxBatchPackets);
+        _buffer = new byte[Math.Max(_batchPackets * _packetSize, 516)];
+        _spare = _batchPackets == 1 ? new byte[_buffer.Length] : [];
     }
 
     public NegotiatedOptions Options { get; }
@@ -193,15 +207,24 @@ internal sealed class ReadTransfer : IDisposable
     private void SendWindow()
     {
         long end = Math.Min(_windowStart + Options.WindowSize - 1, _lastBlock);
+        int batched = 0;
+        int batchedBytes = 0;
         while (_nextToSend <= end)
         {
             long index = _nextToSend;
-            long offset = (index - 1) * Options.BlockSize;
-            TftpPacketCodec.WriteDataHeader(_buffer, (ushort)index);
-            int payload = index == _lastBlock && offset >= _file.Length
-                ? 0
-                : _file.Read(offset, _buffer.AsSpan(TftpPacketCodec.HeaderSize, Options.BlockSize));
-            _sink.Send(_buffer.AsSpan(0, TftpPacketCodec.HeaderSize + payload));
+            if (index == _prefetchedBlock)
+            {
+                // Only with batches of one packet, so the batch buffer is empty here.
+                (_buffer, _spare) = (_spare, _buffer);
+                batchedBytes = _prefetchedLength;
+                _prefetchedBlock = 0;
+            }
+            else
+            {
+                batchedBytes += WritePacket(_buffer.AsSpan(batchedBytes, _packetSize), index);
+            }
+
+            batched++;
             if (index <= _highestSent)
             {
                 Retransmissions++;
@@ -212,9 +235,53 @@ internal sealed class ReadTransfer : IDisposable
             }
 
             _nextToSend++;
+            if (batched == _batchPackets || _nextToSend > end)
+            {
+                // Only the window's last packet can be short (the file's final block), so every
+                // packet but the last in a batch is exactly _packetSize long.
+                if (batched == 1)
+                {
+                    _sink.Send(_buffer.AsSpan(0, batchedBytes));
+                }
+                else
+                {
+                    _sink.SendBatch(_buffer.AsSpan(0, batchedBytes), _packetSize);
+                }
+
+                batched = 0;
+                batchedBytes = 0;
+            }
         }
 
         Arm();
+        Prefetch();
+    }
+
+    /// <summary>
+    /// Reads the block the client's next ACK will ask for while the client is still busy with
+    /// this one, as tftpd-hpa does: in lock-step the file read is then off the round trip,
+    /// which matters for large blocks. Batched windows read from the file's read-ahead.
+    /// </summary>
+    private void Prefetch()
+    {
+        long next = _highestSent + 1;
+        if (_batchPackets != 1 || next > _lastBlock || next == _prefetchedBlock)
+        {
+            return;
+        }
+
+        _prefetchedLength = WritePacket(_spare, next);
+        _prefetchedBlock = next;
+    }
+
+    private int WritePacket(Span<byte> packet, long index)
+    {
+        long offset = (index - 1) * Options.BlockSize;
+        TftpPacketCodec.WriteDataHeader(packet, (ushort)index);
+        int payload = index == _lastBlock && offset >= _file.Length
+            ? 0
+            : _file.Read(offset, packet.Slice(TftpPacketCodec.HeaderSize, Options.BlockSize));
+        return TftpPacketCodec.HeaderSize + payload;
     }
 
     private void SendOptionAck(IReadOnlyList<KeyValuePair<string, string>> optionAck)

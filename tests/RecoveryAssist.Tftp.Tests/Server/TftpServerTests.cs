@@ -179,6 +179,54 @@ public sealed class TftpServerTests
         blocks.Should().OnlyContain(b => b.Payload.Length == 100);
     }
 
+    [Theory]
+    [InlineData(true, 1468, 16)]
+    [InlineData(false, 1468, 16)]
+    [InlineData(true, 1468, 64)]
+    [InlineData(true, 8192, 16)]
+    [InlineData(true, 65464, 4)]
+    public async Task ReadRequest_Windowed_EveryBlockArrivesAsItsOwnDatagram(bool segmentationOffload, int blockSize, int windowSize)
+    {
+        // With segmentation offload a window leaves in one send; the client must still see one
+        // datagram per block, each with its own header, in order, the last one short.
+        byte[] content = new byte[(blockSize * windowSize * 3) + 77];
+        new Random(blockSize + windowSize).NextBytes(content);
+        var files = new TftpFileMap().AddBytes("big.bin", content);
+        await using var running = await RunningServer.StartAsync(files, o => o.SegmentationOffload = segmentationOffload);
+        using var client = new RawTftpClient();
+
+        client.SendReadRequest(running.EndPoint, "big.bin", ("blksize", $"{blockSize}"), ("windowsize", $"{windowSize}"));
+        var (oack, port) = client.Receive();
+        client.SendAck(port, 0);
+
+        // The window may be negotiated down to fit MaxWindowBytes.
+        int window = int.Parse(((TftpOptionAckPacket)oack).Options.Single(o => o.Key == "windowsize").Value, System.Globalization.CultureInfo.InvariantCulture);
+        window.Should().BeInRange(1, windowSize);
+        var received = new List<byte>();
+        ushort expected = 1;
+        while (true)
+        {
+            var data = (TftpDataPacket)client.Receive().Packet;
+            data.Block.Should().Be(expected);
+            received.AddRange(data.Payload.ToArray());
+            if (data.Payload.Length < blockSize)
+            {
+                client.SendAck(port, data.Block);
+                break;
+            }
+
+            if (expected % window == 0)
+            {
+                client.SendAck(port, data.Block);
+            }
+
+            expected++;
+        }
+
+        received.Should().Equal(content);
+        await running.Server.WaitForIdleAsync(CancellationToken.None);
+    }
+
     [Fact]
     public async Task ReadRequest_Netascii_ConvertsLineEnds()
     {

@@ -227,6 +227,116 @@ public sealed class ReadTransferTests
     }
 
     [Fact]
+    public void Start_Window_HandsTheWholeWindowToTheSinkInOneBatch()
+    {
+        using var transfer = Create(Content(100), blockSize: 8, windowSize: 4);
+
+        transfer.Start();
+
+        _sink.CallSizes.Should().Equal(4);
+    }
+
+    [Theory]
+    [InlineData(1468, 16, new[] { 16 })]
+    [InlineData(1468, 64, new[] { 44, 20 })]
+    [InlineData(8192, 16, new[] { 7, 7, 2 })]
+    [InlineData(32768, 4, new[] { 1, 1, 1, 1 })]
+    [InlineData(65464, 2, new[] { 1, 1 })]
+    public void Start_WindowLargerThanOneDatagram_SplitIntoBatchesThatFitOne(int blockSize, int windowSize, int[] calls)
+    {
+        // A batch may go out as one UDP datagram with segmentation offload: at most 65,507 bytes, 64 segments.
+        using var transfer = Create(Content(blockSize * windowSize * 2), blockSize, windowSize);
+
+        transfer.Start();
+
+        _sink.CallSizes.Should().Equal(calls);
+        _sink.TakeBlocks().Should().Equal(Enumerable.Range(1, windowSize).Select(i => (ushort)i));
+    }
+
+    [Fact]
+    public void Start_WindowEndingWithShortFinalBlock_OnlyTheLastPacketOfTheBatchIsShort()
+    {
+        byte[] content = Content((3 * 1468) + 100);
+        using var transfer = Create(content, blockSize: 1468, windowSize: 16);
+
+        transfer.Start();
+
+        _sink.CallSizes.Should().Equal(4);
+        var data = _sink.Packets.Cast<TftpDataPacket>().ToList();
+        data.Select(d => d.Payload.Length).Should().Equal(1468, 1468, 1468, 100);
+        data.SelectMany(d => d.Payload.ToArray()).Should().Equal(content);
+    }
+
+    [Fact]
+    public void Start_FileEndingOnABlockBoundary_BatchEndsWithTheEmptyBlock()
+    {
+        byte[] content = Content(2 * 1468);
+        using var transfer = Create(content, blockSize: 1468, windowSize: 16);
+
+        transfer.Start();
+
+        _sink.CallSizes.Should().Equal(3);
+        _sink.Packets.Cast<TftpDataPacket>().Select(d => d.Payload.Length).Should().Equal(1468, 1468, 0);
+    }
+
+    /// <summary>Records the offsets a transfer reads.</summary>
+    private sealed class CountingFile(byte[] content) : TftpFile
+    {
+        private readonly TftpFile _inner = FromBytes(content);
+
+        public List<long> Reads { get; } = [];
+
+        public override long Length => _inner.Length;
+
+        public override int Read(long offset, Span<byte> destination)
+        {
+            Reads.Add(offset);
+            return _inner.Read(offset, destination);
+        }
+    }
+
+    [Fact]
+    public void LockStep_NextBlockReadBeforeTheAckAndSentWithoutAnotherRead()
+    {
+        byte[] content = Content(1300);
+        var file = new CountingFile(content);
+        using var transfer = new ReadTransfer(file, new NegotiatedOptions(512, 1, Timeout, null), 3, _time, _sink);
+
+        transfer.Start();
+        file.Reads.Should().Equal(0, 512);
+
+        transfer.OnPacket(Ack(1));
+        file.Reads.Should().Equal(0, 512, 1024);
+        transfer.OnPacket(Ack(2));
+        transfer.OnPacket(Ack(3));
+
+        transfer.Outcome.Should().Be(TransferOutcome.Completed);
+        file.Reads.Should().Equal(0, 512, 1024);
+        _sink.Packets.Cast<TftpDataPacket>().SelectMany(d => d.Payload.ToArray()).Should().Equal(content);
+    }
+
+    [Fact]
+    public void LockStep_TimeoutWhileNextBlockIsPrefetched_ResendsTheOldBlockThenTheNextOne()
+    {
+        byte[] content = Content(2000);
+        using var transfer = Create(content);
+        transfer.Start();
+        _time.Advance(Timeout);
+        transfer.OnTick();
+        transfer.OnPacket(Ack(1));
+        transfer.OnPacket(Ack(1));
+        _time.Advance(Timeout);
+        transfer.OnTick();
+
+        var data = _sink.Take().Cast<TftpDataPacket>().ToList();
+        data.Select(d => (int)d.Block).Should().Equal(1, 1, 2, 2);
+        data[0].Payload.ToArray().Should().Equal(data[1].Payload.ToArray());
+        data[2].Payload.ToArray().Should().Equal(content[512..1024]);
+        data[3].Payload.ToArray().Should().Equal(content[512..1024]);
+        transfer.Retransmissions.Should().Be(2);
+    }
+
+    [Fact]
     public void OnPacket_WindowAckedPartWay_RestartsAfterAckedBlock()
     {
         using var transfer = Create(Content(100), blockSize: 8, windowSize: 4);
