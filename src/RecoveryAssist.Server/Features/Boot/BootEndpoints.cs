@@ -121,6 +121,7 @@ internal static class BootServices
         services.AddSingleton<HostDirectory>();
         services.AddSingleton<BootImages>();
         services.AddSingleton<IsoImageImport>();
+        services.AddHostedService(sp => sp.GetRequiredService<IsoImageImport>());
         services.AddSingleton<IArmableSessions, RecoverySessionsAdapter>();
         services.AddSingleton<BootService>();
         services.AddSingleton<BootTftpHost>();

@@ -1,3 +1,4 @@
+using System.Text.RegularExpressions;
 using Microsoft.Extensions.Options;
 using RecoveryAssist.Core.Iso9660;
 using RecoveryAssist.Server.Features.Escrow;
@@ -10,9 +11,11 @@ namespace RecoveryAssist.Server.Features.Boot;
 /// tree read by our own ISO 9660 reader and extracted there, and only a whole, valid installer tree is moved
 /// into <c>&lt;data&gt;/images/</c> and registered. Bad input leaves nothing behind and changes nothing.
 /// </summary>
-internal sealed class IsoImageImport(BootImages images, IOptions<AppOptions> appOptions)
+internal sealed partial class IsoImageImport(BootImages images, IOptions<AppOptions> appOptions, ILogger<IsoImageImport> logger) : IHostedService
 {
     public const string ImagesDirectory = "images";
+
+    private const string StagingPrefix = ".upload-";
 
     private string Root => Path.Combine(Path.GetFullPath(appOptions.Value.DataDirectory), ImagesDirectory);
 
@@ -20,7 +23,7 @@ internal sealed class IsoImageImport(BootImages images, IOptions<AppOptions> app
     {
         if (BootImages.DescribeInvalidId(id) is { } problem)
             throw ProblemException.BadRequest("invalid-image", $"id: {problem}.");
-        var staging = Path.Combine(Root, ".upload-" + Guid.NewGuid().ToString("N"));
+        var staging = Path.Combine(Root, StagingPrefix + Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(staging);
         try
         {
@@ -44,7 +47,7 @@ internal sealed class IsoImageImport(BootImages images, IOptions<AppOptions> app
                 }
             }
             // A new directory per upload: a registered image is never changed under the files it serves.
-            var target = Path.Combine(Root, $"{id}-{DateTime.UtcNow:yyyyMMddHHmmss}-{Guid.NewGuid().ToString("N")[..8]}");
+            var target = Path.Combine(Root, $"{id}-{DateTime.UtcNow:yyyyMMddHHmmss}-{Guid.NewGuid().ToString("N")[..UploadSuffixLength]}");
             Directory.Move(tree, target);
             var previous = images.Find(id)?.Directory;
             try
@@ -65,6 +68,41 @@ internal sealed class IsoImageImport(BootImages images, IOptions<AppOptions> app
             DeleteQuietly(staging);
         }
     }
+
+    private const int UploadSuffixLength = 8;
+
+    /// <summary>
+    /// At start, before any upload can run: removes what an interrupted upload left in the images directory
+    /// (a staging directory, or an extracted tree whose registration never happened because the appliance
+    /// was killed between the two) and trees of replaced images whose deletion failed. Only directories this
+    /// class names are considered, and never one a registered image uses.
+    /// </summary>
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        if (!Directory.Exists(Root))
+            return Task.CompletedTask;
+        var inUse = images.List().Select(i => Path.GetFullPath(i.Directory)).ToHashSet(StringComparer.Ordinal);
+        var removed = 0;
+        foreach (var directory in Directory.EnumerateDirectories(Root))
+        {
+            var name = Path.GetFileName(directory);
+            var leftover = name.StartsWith(StagingPrefix, StringComparison.Ordinal)
+                || (UploadTreeName().IsMatch(name) && !inUse.Contains(Path.GetFullPath(directory)));
+            if (leftover && DeleteQuietly(directory))
+                removed++;
+        }
+        if (removed > 0)
+            LogLeftoversRemoved(logger, removed, Root);
+        return Task.CompletedTask;
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    [GeneratedRegex(@"^.+-\d{14}-[0-9a-f]{8}$", RegexOptions.CultureInvariant)]
+    private static partial Regex UploadTreeName();
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Removed {Count} directories left by interrupted or replaced ISO uploads in {Directory}")]
+    private static partial void LogLeftoversRemoved(ILogger logger, int count, string directory);
 
     /// <summary>Writes every entry under <paramref name="target"/>; a path that would leave it is refused (the reader already refuses such names).</summary>
     private static void Extract(Stream iso, IReadOnlyList<IsoEntry> entries, string target)
@@ -97,18 +135,22 @@ internal sealed class IsoImageImport(BootImages images, IOptions<AppOptions> app
         }
     }
 
-    private static void DeleteQuietly(string directory)
+    /// <returns>Whether the directory is gone.</returns>
+    private static bool DeleteQuietly(string directory)
     {
         try
         {
             if (Directory.Exists(directory))
                 Directory.Delete(directory, recursive: true);
+            return true;
         }
         catch (IOException)
         {
+            return false;
         }
         catch (UnauthorizedAccessException)
         {
+            return false;
         }
     }
 }

@@ -71,6 +71,29 @@ public sealed class IsoImportTests : IAsyncLifetime
         (await _appliance.Anonymous().GetStringAsync("/boot/images/twice/boot.cfg")).Should().Be(InstallerIso.BootCfg);
     }
 
+    [Fact]
+    public async Task Restart_AfterAnInterruptedUpload_LeftoversRemovedRegisteredTreeKept()
+    {
+        var (iso, _) = await InstallerIsoAsync(joliet: true);
+        (await UploadAsync("kept", await File.ReadAllBytesAsync(iso))).StatusCode.Should().Be(HttpStatusCode.Created);
+        var images = Path.Combine(_appliance.DataDirectory, "images");
+        var registered = Directory.GetDirectories(images).Should().ContainSingle().Subject;
+        var dataDirectory = _appliance.DataDirectory;
+        await _appliance.StopAsync();
+
+        // What a kill leaves: a staging directory mid-copy, an extracted tree never registered.
+        Directory.CreateDirectory(Path.Combine(images, ".upload-0123456789abcdef0123456789abcdef", "tree"));
+        File.WriteAllText(Path.Combine(images, ".upload-0123456789abcdef0123456789abcdef", "image.iso"), "partial");
+        Directory.CreateDirectory(Path.Combine(images, "lost-20261129040000-0a1b2c3d", "efi"));
+        Directory.CreateDirectory(Path.Combine(images, "operator-notes"));
+
+        await using var restarted = await TestAppliance.StartAsync(dataDirectory);
+
+        Directory.GetDirectories(images).Select(Path.GetFileName).Should().BeEquivalentTo(
+            [Path.GetFileName(registered), "operator-notes"], "only directories an upload names are swept, never a registered one");
+        (await restarted.Anonymous().GetStringAsync("/boot/images/kept/boot.cfg")).Should().Be(InstallerIso.BootCfg);
+    }
+
     public static TheoryData<string, string> Damages() => new()
     {
         { "not-iso", "no CD001 signature" },
