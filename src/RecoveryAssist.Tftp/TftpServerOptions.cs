@@ -36,9 +36,10 @@ public sealed class TftpServerOptions
     /// overruns our receive buffer or our send queue. Linux caps this at net.core.[rw]mem_max.</summary>
     public const int DefaultSocketBufferSize = 4 * 1024 * 1024;
 
-    /// <summary>How long a transfer polls for the next ACK before it sleeps: a lock-step round
-    /// trip on a fast link is shorter than a sleep and wake-up. 0 turns polling off.</summary>
-    public const int DefaultBusyPollMicroseconds = 50;
+    /// <summary>The longest a transfer polls for its client's answer before it sleeps: a
+    /// lock-step round trip or a window on a fast link is shorter than a sleep and wake-up.
+    /// Clients that usually answer slower are never polled for. 0 turns polling off.</summary>
+    public const int DefaultBusyPollMicroseconds = 200;
 
     /// <summary>Address to listen on. Default: all IPv4 addresses.</summary>
     public string ListenAddress { get; set; } = IPAddress.Any.ToString();
@@ -76,9 +77,10 @@ public sealed class TftpServerOptions
     /// <summary>SO_SNDBUF and SO_RCVBUF of every socket, 64 KiB..64 MiB. Default <see cref="DefaultSocketBufferSize"/>.</summary>
     public int SocketBufferSize { get; set; } = DefaultSocketBufferSize;
 
-    /// <summary>Microseconds a transfer polls its socket before it sleeps in receive, 0..1000
-    /// (0 = never). Bounded to half the processors at once and dropped for clients whose ACKs
-    /// come later than that. Default <see cref="DefaultBusyPollMicroseconds"/>.</summary>
+    /// <summary>Longest poll for a client's answer before sleeping in receive, in microseconds,
+    /// 0..1000 (0 = never). Each transfer polls about twice as long as its client usually takes,
+    /// only while no more transfers run than half the processors. Default
+    /// <see cref="DefaultBusyPollMicroseconds"/>.</summary>
     public int BusyPollMicroseconds { get; set; } = DefaultBusyPollMicroseconds;
 
     /// <summary>Hand each RFC 7440 window to the kernel in one send (Linux UDP segmentation

@@ -5,97 +5,85 @@ namespace RecoveryAssist.Tftp.Server;
 
 /// <summary>
 /// Polls a transfer's socket for a short time before the transfer sleeps in receive: on a fast
-/// link the next ACK arrives within microseconds, and catching it without a sleep and a wake-up
-/// takes a scheduler round trip off every lock-step block (the idea of Linux's SO_BUSY_POLL,
-/// which does nothing for loopback or most NIC drivers). Bounded so that it never costs the
-/// machine more than it gains: nobody polls while more transfers run than half the processors
-/// (a rack booting at once needs every core for real work), and a transfer whose ACKs keep
-/// arriving too late for the poll (a slow client, a long path) pauses polling.
+/// link the client answers within microseconds, and catching its ACK without a sleep and a
+/// wake-up takes a scheduler round trip off every lock-step block and every window (the idea
+/// of Linux's SO_BUSY_POLL, which does nothing for loopback or most NIC drivers).
+/// Each transfer learns how long its client usually takes to answer and polls a little longer
+/// than that; a client slower than the configured limit (a long path, firmware on a slow NIC)
+/// is never polled for. Nobody polls while more transfers run than half the processors: a
+/// rack booting at once needs every core for real work.
 /// </summary>
 internal sealed class BusyPoll
 {
-    /// <summary>Consecutive polls without a datagram after which a transfer pauses polling.</summary>
-    internal const int MissesBeforeGivingUp = 8;
+    /// <summary>Added to twice the usual answer time, so that a little jitter is still caught.</summary>
+    internal static readonly long SlackTicks = Stopwatch.Frequency / 100_000; // 10 µs
 
-    /// <summary>Receives without polling before a paused transfer tries one poll again (the
-    /// client may have been slow only for a moment: a disk flush, a busy core).</summary>
-    internal const int ReceivesBeforeRetry = 256;
-
-    private readonly long _pollTicks;
+    private readonly long _maxPollTicks;
     private readonly int _maxTransfers;
     private int _transfers;
 
+    /// <param name="maxPoll">The longest poll; clients that usually answer slower are not polled for.</param>
     /// <param name="maxTransfers">Polling stops while more transfers than this run.</param>
-    public BusyPoll(TimeSpan duration, int maxTransfers)
+    public BusyPoll(TimeSpan maxPoll, int maxTransfers)
     {
-        _pollTicks = (long)(duration.TotalSeconds * Stopwatch.Frequency);
+        _maxPollTicks = (long)(maxPoll.TotalSeconds * Stopwatch.Frequency);
         _maxTransfers = maxTransfers;
     }
 
     public static BusyPoll ForThisMachine(int microseconds) =>
         new(TimeSpan.FromMicroseconds(microseconds), Math.Max(1, Environment.ProcessorCount / 2));
 
-    /// <summary>One transfer's view, until it is disposed: it tracks whether polling still pays
-    /// off for this client.</summary>
+    /// <summary>One transfer's view, until it is disposed.</summary>
     public Session Start()
     {
         Interlocked.Increment(ref _transfers);
         return new Session(this);
     }
 
-    private bool TryPoll(Socket socket, out bool arrived)
+    /// <summary>How long to poll for a client that usually answers in <paramref name="usualWaitTicks"/>; 0 for not at all.</summary>
+    private long BudgetFor(long usualWaitTicks)
     {
-        arrived = false;
-        if (_pollTicks <= 0 || Volatile.Read(ref _transfers) > _maxTransfers)
+        if (_maxPollTicks <= 0 || usualWaitTicks > _maxPollTicks || Volatile.Read(ref _transfers) > _maxTransfers)
         {
-            return false;
+            return 0;
         }
 
-        long until = Stopwatch.GetTimestamp() + _pollTicks;
-        do
-        {
-            if (socket.Available > 0)
-            {
-                arrived = true;
-                break;
-            }
-        }
-        while (Stopwatch.GetTimestamp() < until);
-        return true;
+        return Math.Min(_maxPollTicks, (2 * usualWaitTicks) + SlackTicks);
     }
 
     internal sealed class Session(BusyPoll poll) : IDisposable
     {
-        private int _misses;
-        private int _pausedReceives;
+        private long _waitStarted;
+        private long _usualWaitTicks;
         private bool _disposed;
 
-        public bool IsPolling => _pausedReceives == 0;
+        /// <summary>How long the next wait would poll, in <see cref="Stopwatch"/> ticks.</summary>
+        public long Budget => poll.BudgetFor(_usualWaitTicks);
 
-        /// <summary>Polls before a blocking receive, while it pays off; returns at once otherwise.</summary>
+        /// <summary>Before a blocking receive: polls until a datagram is waiting or the budget is spent.</summary>
         public void BeforeReceive(Socket socket)
         {
-            if (_pausedReceives > 0)
-            {
-                _pausedReceives--;
-                return;
-            }
-
-            if (!poll.TryPoll(socket, out bool arrived))
+            _waitStarted = Stopwatch.GetTimestamp();
+            long budget = Budget;
+            if (budget == 0)
             {
                 return;
             }
 
-            if (arrived)
+            long until = _waitStarted + budget;
+            while (socket.Available == 0 && Stopwatch.GetTimestamp() < until)
             {
-                _misses = 0;
             }
-            else if (++_misses == MissesBeforeGivingUp)
-            {
-                // One more miss after the pause pauses again.
-                _pausedReceives = ReceivesBeforeRetry;
-                _misses = MissesBeforeGivingUp - 1;
-            }
+        }
+
+        /// <summary>After a receive returned a datagram: learns how long the client took.</summary>
+        public void Received()
+        {
+            long waited = Stopwatch.GetTimestamp() - _waitStarted;
+
+            // A moving average over about eight answers: one slow answer (a page fault, a busy
+            // core) does not stop polling, a client that stays slow soon does.
+            _usualWaitTicks = _usualWaitTicks == 0 ? waited : ((_usualWaitTicks * 7) + waited) / 8;
         }
 
         public void Dispose()

@@ -172,6 +172,7 @@ internal sealed class UdpTransferRunner : ITftpPacketSink
             {
                 _busyPoll.BeforeReceive(_socket);
                 length = _socket.ReceiveFrom(receive, SocketFlags.None, from);
+                _busyPoll.Received();
             }
             catch (SocketException)
             {

@@ -7,6 +7,8 @@ namespace RecoveryAssist.Tftp.Tests.Server;
 
 public sealed class BusyPollTests : IDisposable
 {
+    private static readonly long OneMillisecond = Stopwatch.Frequency / 1000;
+
     private readonly Socket _receiver = new(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
     private readonly Socket _sender = new(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
 
@@ -20,138 +22,136 @@ public sealed class BusyPollTests : IDisposable
 
     private void SendOne() => _sender.SendTo(new byte[] { 0, 4, 0, 1 }, _receiver.LocalEndPoint!);
 
-    private void ReceiveOne() => _receiver.Receive(new byte[16]);
-
-    [Fact]
-    public void Session_AckAlreadyWaiting_KeepsPolling()
+    /// <summary>One wait of the transfer loop: poll, receive, learn. A fast client's answer is
+    /// already there when the wait starts; a slow one's comes after the delay.</summary>
+    private void Answer(BusyPoll.Session session, TimeSpan clientDelay)
     {
-        using var session = new BusyPoll(TimeSpan.FromMilliseconds(5), maxTransfers: 1).Start();
-        for (int i = 0; i < BusyPoll.MissesBeforeGivingUp * 2; i++)
+        if (clientDelay == TimeSpan.Zero)
         {
             SendOne();
             session.BeforeReceive(_receiver);
-            ReceiveOne();
+        }
+        else
+        {
+            session.BeforeReceive(_receiver);
+            Thread.Sleep(clientDelay);
+            SendOne();
         }
 
-        session.IsPolling.Should().BeTrue();
+        _receiver.Receive(new byte[16]);
+        session.Received();
     }
 
     [Fact]
-    public void Session_AckNeverInTime_PausesPollingAfterTheMissLimit()
+    public void Session_FastClient_PollsAboutTwiceItsAnswerTime()
+    {
+        using var session = new BusyPoll(TimeSpan.FromMilliseconds(1), maxTransfers: 1).Start();
+        for (int i = 0; i < 32; i++)
+        {
+            Answer(session, TimeSpan.Zero);
+        }
+
+        session.Budget.Should().BeGreaterThan(0).And.BeLessThanOrEqualTo(OneMillisecond);
+    }
+
+    [Fact]
+    public void Session_ClientSlowerThanTheLimit_NotPolledFor_UntilItIsFastAgain()
+    {
+        using var session = new BusyPoll(TimeSpan.FromMilliseconds(1), maxTransfers: 1).Start();
+        for (int i = 0; i < 16; i++)
+        {
+            Answer(session, TimeSpan.FromMilliseconds(5));
+        }
+
+        session.Budget.Should().Be(0, "this client usually takes 5 ms, longer than the 1 ms limit");
+        var watch = Stopwatch.StartNew();
+        for (int i = 0; i < 100; i++)
+        {
+            session.BeforeReceive(_receiver);
+        }
+
+        watch.Elapsed.Should().BeLessThan(TimeSpan.FromMilliseconds(50), "a poll of 1 ms each would take 100 ms");
+
+        // Still measured while not polling: a client that speeds up is polled for again.
+        for (int i = 0; i < 64; i++)
+        {
+            Answer(session, TimeSpan.Zero);
+        }
+
+        session.Budget.Should().BeGreaterThan(0);
+    }
+
+    [Fact]
+    public void Session_OneSlowAnswer_DoesNotStopPolling()
     {
         using var session = new BusyPoll(TimeSpan.FromMilliseconds(2), maxTransfers: 1).Start();
-        for (int i = 0; i < BusyPoll.MissesBeforeGivingUp - 1; i++)
+        for (int i = 0; i < 32; i++)
         {
-            session.BeforeReceive(_receiver);
+            Answer(session, TimeSpan.Zero);
         }
 
-        session.IsPolling.Should().BeTrue();
-        session.BeforeReceive(_receiver);
-        session.IsPolling.Should().BeFalse();
+        Answer(session, TimeSpan.FromMilliseconds(8));
 
-        // Paused: the next waits go straight to the blocking receive.
-        var watch = Stopwatch.StartNew();
-        for (int i = 0; i < BusyPoll.ReceivesBeforeRetry; i++)
-        {
-            session.BeforeReceive(_receiver);
-        }
-
-        // Polling would have taken 512 ms.
-        watch.Elapsed.Should().BeLessThan(TimeSpan.FromMilliseconds(200));
-        session.IsPolling.Should().BeTrue("the pause is over");
-
-        // One more miss pauses again at once.
-        session.BeforeReceive(_receiver);
-        session.IsPolling.Should().BeFalse();
+        session.Budget.Should().BeGreaterThan(0);
     }
 
     [Fact]
-    public void Session_ClientFastAgainAfterAPause_PollsAgain()
+    public void BeforeReceive_DatagramWaiting_ReturnsAtOnce_OtherwiseAfterTheBudget()
     {
-        using var session = new BusyPoll(TimeSpan.FromMicroseconds(200), maxTransfers: 1).Start();
-        for (int i = 0; i < BusyPoll.MissesBeforeGivingUp + BusyPoll.ReceivesBeforeRetry; i++)
+        using var session = new BusyPoll(TimeSpan.FromMilliseconds(300), maxTransfers: 1).Start();
+        for (int i = 0; i < 32; i++)
         {
-            session.BeforeReceive(_receiver);
+            Answer(session, TimeSpan.FromMilliseconds(20));
         }
+
+        long budget = session.Budget;
+        budget.Should().BeGreaterThan(20 * OneMillisecond);
 
         SendOne();
+        var watch = Stopwatch.StartNew();
         session.BeforeReceive(_receiver);
-        ReceiveOne();
+        watch.Elapsed.Should().BeLessThan(TimeSpan.FromMilliseconds(15), "the datagram was already there");
+        _receiver.Receive(new byte[16]);
 
-        // A hit after the pause: the full miss allowance again.
-        for (int i = 0; i < BusyPoll.MissesBeforeGivingUp - 1; i++)
-        {
-            session.BeforeReceive(_receiver);
-        }
-
-        session.IsPolling.Should().BeTrue();
+        watch.Restart();
+        session.BeforeReceive(_receiver);
+        watch.ElapsedTicks.Should().BeGreaterThanOrEqualTo(budget * TimeSpan.TicksPerSecond / Stopwatch.Frequency * 9 / 10);
     }
 
     [Fact]
-    public void Session_HitAfterMisses_StartsCountingAgain()
-    {
-        using var session = new BusyPoll(TimeSpan.FromMicroseconds(100), maxTransfers: 1).Start();
-        for (int round = 0; round < 3; round++)
-        {
-            for (int i = 0; i < BusyPoll.MissesBeforeGivingUp - 1; i++)
-            {
-                session.BeforeReceive(_receiver);
-            }
-
-            SendOne();
-            session.BeforeReceive(_receiver);
-            ReceiveOne();
-        }
-
-        session.IsPolling.Should().BeTrue();
-    }
-
-    [Fact]
-    public void Session_PollingOff_NeverGivesUpBecauseItNeverPolls()
+    public void Session_PollingOff_NeverPolls()
     {
         using var session = new BusyPoll(TimeSpan.Zero, maxTransfers: 1).Start();
-        for (int i = 0; i < BusyPoll.MissesBeforeGivingUp * 2; i++)
-        {
-            session.BeforeReceive(_receiver);
-        }
+        Answer(session, TimeSpan.Zero);
 
-        session.IsPolling.Should().BeTrue();
+        session.Budget.Should().Be(0);
     }
 
     [Fact]
     public void Session_MoreTransfersThanTheLimit_NobodyPollsUntilOneEnds()
     {
-        var poll = new BusyPoll(TimeSpan.FromSeconds(1), maxTransfers: 1);
+        var poll = new BusyPoll(TimeSpan.FromMilliseconds(1), maxTransfers: 1);
         var first = poll.Start();
         var second = poll.Start();
+        Answer(first, TimeSpan.Zero);
+        Answer(second, TimeSpan.Zero);
 
-        // Two transfers with a limit of one: a poll would take a whole second and count as a miss.
-        var watch = Stopwatch.StartNew();
-        for (int i = 0; i < BusyPoll.MissesBeforeGivingUp * 2; i++)
-        {
-            first.BeforeReceive(_receiver);
-            second.BeforeReceive(_receiver);
-        }
+        first.Budget.Should().Be(0);
+        second.Budget.Should().Be(0);
 
-        watch.Elapsed.Should().BeLessThan(TimeSpan.FromSeconds(1));
-        first.IsPolling.Should().BeTrue();
-        second.IsPolling.Should().BeTrue();
-
-        // The second ends (twice, harmlessly): the first polls again and sees its ACK.
+        // The second ends (twice, harmlessly): the first polls again.
         second.Dispose();
         second.Dispose();
-        SendOne();
-        first.BeforeReceive(_receiver);
-        ReceiveOne();
-        for (int i = 0; i < BusyPoll.MissesBeforeGivingUp; i++)
+        first.Budget.Should().BeGreaterThan(0);
+
+        // Starts and ends balance: with two running again, nobody polls.
+        for (int i = 0; i < 8; i++)
         {
             poll.Start().Dispose();
         }
 
         var third = poll.Start();
-        watch.Restart();
-        third.BeforeReceive(_receiver);
-        watch.Elapsed.Should().BeLessThan(TimeSpan.FromMilliseconds(500), "two transfers run again, so nobody polls");
+        first.Budget.Should().Be(0);
         first.Dispose();
         third.Dispose();
     }
