@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # TFTP throughput on loopback: our server (tests/TftpBench) vs tftpd-hpa, atftpd and dnsmasq.
-# Prints one table, every figure side by side (MiB/s, median of RUNS runs; a run of a 1 MiB
-# cell is FETCHES_1M fetches in a row; every transfer is checked with cmp and counted as failed
-# when it differs or the client fails).
+# Prints one table, every figure side by side (MiB/s, median of RUNS runs; a run repeats its
+# fetch for at least MIN_RUN_MS; every transfer is checked with cmp and counted as failed when it
+# differs or the client fails).
 # Needs: curl, atftp (client), tftpd-hpa (/usr/sbin/in.tftpd), dnsmasq-base, dotnet; atftpd is
 # fetched with `apt-get download` (it conflicts with tftpd-hpa) and unpacked into a temp dir.
 # dnsmasq can only serve TFTP on port 69: its column is left out when that port is taken.
@@ -71,41 +71,35 @@ now() { date +%s%N; }
 mibps() { awk -v b="$1" -v ns="$2" 'BEGIN { printf "%.1f", (b / 1048576) / (ns / 1e9) }'; }
 median() { sort -n | awk '{ a[NR] = $1 } END { if (NR == 0) print "-"; else print a[int((NR + 1) / 2)] }'; }
 
-# One curl fetch; prints MiB/s or nothing on failure.
-# A 1 MiB fetch lasts a few tens of milliseconds, so one run of a 1 MiB cell is FETCHES_1M
-# back-to-back fetches timed together; a single fetch would measure mostly scheduler noise.
-FETCHES_1M=${FETCHES_1M:-8}
+# One run of a cell: the same fetch again and again until MIN_RUN_MS have passed (a 1 MiB fetch
+# or a 16 MiB one at 64 KiB blocks lasts only tens of milliseconds, which would measure mostly
+# scheduler noise), every copy then checked with cmp. Prints MiB/s, or nothing on any failure.
+MIN_RUN_MS=${MIN_RUN_MS:-300}
 
-curl_once() { # server file blksize
-  local out="$WORK/out.$$" start end fetches=1 i bytes=0
-  [ "$2" = 1m.bin ] && fetches=$FETCHES_1M
+fetch_for_a_while() { # label expected-file command... (the command gets a fresh output path appended)
+  local label=$1 expected=$2; shift 2
+  local out="$WORK/out.$$" start end n=0 bytes=0 i
   start=$(now)
-  for i in $(seq 1 "$fetches"); do
-    if curl -sS --max-time 60 --tftp-blksize "$3" -o "$out.$i" "tftp://127.0.0.1:$(port_of "$1")/$2" 2>/dev/null; then :; else break; fi
+  while :; do
+    n=$((n + 1))
+    if ! "$@" "$out.$n" >/dev/null 2>&1; then echo "$label" >>"$WORK/failures"; rm -f "$out".*; return; fi
+    end=$(now)
+    [ $(((end - start) / 1000000)) -ge "$MIN_RUN_MS" ] && break
   done
-  end=$(now)
-  for i in $(seq 1 "$fetches"); do
-    if [ -f "$out.$i" ] && cmp -s "$out.$i" "$WORK/root/$2"; then
-      bytes=$((bytes + $(stat -c %s "$out.$i")))
-    else
-      echo "$*" >>"$WORK/failures"; bytes=-1; break
-    fi
+  for i in $(seq 1 "$n"); do
+    if ! cmp -s "$out.$i" "$expected"; then echo "$label" >>"$WORK/failures"; rm -f "$out".*; return; fi
+    bytes=$((bytes + $(stat -c %s "$out.$i")))
   done
-  [ "$bytes" -ge 0 ] && mibps "$bytes" $((end - start))
   rm -f "$out".*
+  mibps "$bytes" $((end - start))
 }
 
-atftp_once() { # server file blksize windowsize
-  local out="$WORK/out.$$" start end
-  start=$(now)
-  if timeout 60 atftp --get -r "$2" -l "$out" --option "blksize $3" --option "windowsize $4" 127.0.0.1 "$(port_of "$1")" >/dev/null 2>&1 \
-    && cmp -s "$out" "$WORK/root/$2"; then
-    end=$(now); mibps "$(stat -c %s "$out")" $((end - start))
-  else
-    echo "$*" >>"$WORK/failures"
-  fi
-  rm -f "$out"
+curl_get() { curl -sS --max-time 60 --tftp-blksize "$3" -o "$4" "tftp://127.0.0.1:$(port_of "$1")/$2"; } # server file blksize out
+atftp_get() { # server file blksize windowsize out
+  timeout 60 atftp --get -r "$2" -l "$5" --option "blksize $3" --option "windowsize $4" 127.0.0.1 "$(port_of "$1")"
 }
+curl_once() { fetch_for_a_while "$*" "$WORK/root/$2" curl_get "$1" "$2" "$3"; }         # server file blksize
+atftp_once() { fetch_for_a_while "$*" "$WORK/root/$2" atftp_get "$1" "$2" "$3" "$4"; } # server file blksize windowsize
 
 concurrent_once() { # server: 20 curl clients on 1m.bin at blksize 1468, aggregate MiB/s
   local start end i ok=0 clients=()
