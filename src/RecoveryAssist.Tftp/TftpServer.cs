@@ -39,6 +39,9 @@ public sealed class TftpServer : IHostedService, IAsyncDisposable
     private Task? _listenLoop;
     private volatile bool _stopRequested;
 
+    /// <summary>How often a blocked receive on the listen socket looks at the stop flag.</summary>
+    private static readonly TimeSpan ListenTick = TimeSpan.FromMilliseconds(250);
+
     public TftpServer(
         IOptions<TftpServerOptions> options,
         ITftpFileProvider files,
@@ -82,7 +85,7 @@ public sealed class TftpServer : IHostedService, IAsyncDisposable
         _listener = listener;
         _stopRequested = false;
         _stopping = new CancellationTokenSource();
-        _listenLoop = Task.Run(() => ListenAsync(listener, _stopping.Token), CancellationToken.None);
+        _listenLoop = StartThread("tftp-listen", () => Listen(listener));
         TftpLog.Listening(_logger, listener.LocalEndPoint!);
         return Task.CompletedTask;
     }
@@ -96,6 +99,7 @@ public sealed class TftpServer : IHostedService, IAsyncDisposable
 
         _stopRequested = true;
         await _stopping!.CancelAsync().ConfigureAwait(false);
+        WakeListener(_listener);
         _listener.Dispose();
         try
         {
@@ -135,29 +139,81 @@ public sealed class TftpServer : IHostedService, IAsyncDisposable
         return socket;
     }
 
-    private async Task ListenAsync(Socket listener, CancellationToken stopping)
+    /// <summary>
+    /// Runs <paramref name="body"/> on a thread of its own; the task completes when it returns.
+    /// The listener and every transfer block on their sockets in dedicated threads: a packet is
+    /// answered by the thread that received it, without a hop through the thread pool (whose
+    /// workers spin for a while after each item, a cost paid per transfer on a small machine).
+    /// </summary>
+    private static Task StartThread(string name, Action body)
+    {
+        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var thread = new Thread(
+            () =>
+            {
+                try
+                {
+                    body();
+                    done.TrySetResult();
+                }
+#pragma warning disable CA1031 // The thread reports every failure to its task.
+                catch (Exception exception)
+#pragma warning restore CA1031
+                {
+                    done.TrySetException(exception);
+                }
+            },
+            maxStackSize: 256 * 1024)
+        {
+            IsBackground = true,
+            Name = name,
+        };
+        thread.Start();
+        return done.Task;
+    }
+
+    /// <summary>Wakes the listen thread out of its blocking receive at once: on Linux a shutdown
+    /// wakes the waiters of an unconnected UDP socket, though it reports "not connected".</summary>
+    private static void WakeListener(Socket listener)
+    {
+        try
+        {
+            listener.Shutdown(SocketShutdown.Both);
+        }
+        catch (SocketException)
+        {
+            // Expected for UDP; the listen tick is the fallback where no waiter was woken.
+        }
+    }
+
+    private void Listen(Socket listener)
     {
         byte[] buffer = new byte[65536];
         var from = new SocketAddress(listener.AddressFamily);
-        while (!stopping.IsCancellationRequested)
+        listener.ReceiveTimeout = (int)ListenTick.TotalMilliseconds;
+        while (!_stopRequested)
         {
             int length;
             try
             {
-                length = await listener.ReceiveFromAsync(buffer, SocketFlags.None, from, stopping).ConfigureAwait(false);
+                length = listener.ReceiveFrom(buffer, SocketFlags.None, from);
             }
-            catch (Exception exception) when (exception is OperationCanceledException or ObjectDisposedException)
+            catch (ObjectDisposedException)
             {
                 break;
             }
             catch (SocketException exception)
             {
-                if (stopping.IsCancellationRequested)
+                if (_stopRequested)
                 {
                     break;
                 }
 
-                TftpLog.ReceiveFailed(_logger, exception);
+                if (exception.SocketErrorCode is not (SocketError.TimedOut or SocketError.WouldBlock))
+                {
+                    TftpLog.ReceiveFailed(_logger, exception);
+                }
+
                 continue;
             }
 
@@ -239,25 +295,62 @@ public sealed class TftpServer : IHostedService, IAsyncDisposable
                 return;
             }
 
+            long started = _time.GetTimestamp();
+            var endPoint = (IPEndPoint)UdpTransferRunner.ToEndPoint(client);
+            Task<TftpFile?> opening;
+            try
+            {
+                // Files on disk and in memory open at once, here, so that a request for a name
+                // that is not there costs no thread; a generated file may take longer, and its
+                // transfer thread waits for it.
+                ValueTask<TftpFile?> pending = _files.OpenAsync(
+                    new TftpFileRequest(request.FileName, endPoint, _options.CaseInsensitiveNames), _stopping!.Token);
+                opening = pending.IsCompletedSuccessfully ? Task.FromResult(pending.Result) : pending.AsTask();
+            }
+#pragma warning disable CA1031 // A provider that throws fails this request only.
+            catch (Exception exception)
+#pragma warning restore CA1031
+            {
+                TftpLog.TransferFailed(_logger, endPoint, request.FileName, exception);
+                return;
+            }
+
+            if (opening.IsCompletedSuccessfully && opening.Result is null)
+            {
+                RefuseMissing(listener, client, endPoint, request.FileName, started);
+                return;
+            }
+
             // Registered before it starts, so that its own removal can never come first.
-            var transfer = new Task<Task>(() => RunTransferAsync(listener, request, client, netascii));
-            _transfers[client] = transfer.Unwrap();
-            transfer.Start(TaskScheduler.Default);
+            var finished = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            _transfers[client] = finished.Task;
+            _ = StartThread("tftp-transfer", () => RunTransfer(listener, request, client, netascii, opening, started, finished));
         }
     }
 
-    private async Task RunTransferAsync(Socket listener, TftpRequestPacket request, SocketAddress client, bool netascii)
+    private void RefuseMissing(Socket listener, SocketAddress client, IPEndPoint endPoint, string fileName, long started)
     {
-        long started = _time.GetTimestamp();
+        Refuse(listener, client, TftpErrorCode.FileNotFound, "file not found");
+        LogRefused(endPoint, fileName, started, "file not found");
+    }
+
+    /// <summary>One whole transfer, on its own thread: negotiate, serve, log.</summary>
+    private void RunTransfer(
+        Socket listener,
+        TftpRequestPacket request,
+        SocketAddress client,
+        bool netascii,
+        Task<TftpFile?> opening,
+        long started,
+        TaskCompletionSource finished)
+    {
         var endPoint = (IPEndPoint)UdpTransferRunner.ToEndPoint(client);
         try
         {
-            TftpFile? file = await _files.OpenAsync(
-                new TftpFileRequest(request.FileName, endPoint, _options.CaseInsensitiveNames), _stopping!.Token).ConfigureAwait(false);
+            TftpFile? file = opening.GetAwaiter().GetResult();
             if (file is null)
             {
-                Refuse(listener, client, TftpErrorCode.FileNotFound, "file not found");
-                LogRefused(endPoint, request.FileName, started, "file not found");
+                RefuseMissing(listener, client, endPoint, request.FileName, started);
                 return;
             }
 
@@ -289,7 +382,7 @@ public sealed class TftpServer : IHostedService, IAsyncDisposable
                 _options.SegmentationOffload);
             using ReadTransfer transfer = runner.Transfer;
             _metrics.TransferStarted();
-            await runner.RunAsync().ConfigureAwait(false);
+            runner.Run();
 
             _metrics.TransferEnded(transfer.Outcome, transfer.BytesAcknowledged, transfer.Retransmissions);
             TftpLog.TransferEnded(
@@ -316,6 +409,7 @@ public sealed class TftpServer : IHostedService, IAsyncDisposable
         finally
         {
             _transfers.TryRemove(client, out _);
+            finished.TrySetResult();
         }
     }
 

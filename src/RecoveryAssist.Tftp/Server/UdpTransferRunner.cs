@@ -6,7 +6,7 @@ using RecoveryAssist.Tftp.Transfer;
 namespace RecoveryAssist.Tftp.Server;
 
 /// <summary>
-/// The UDP edge of one transfer: its own ephemeral socket (the server's transfer ID) and a
+/// The UDP edge of one transfer: its own ephemeral socket (the server's transfer ID), on a
 /// dedicated thread that blocks in receive, feeds the pure <see cref="ReadTransfer"/> and
 /// sends what it asks. A blocking thread answers an ACK with the next DATA without a hop
 /// through the thread pool, which is what lock-step throughput depends on.
@@ -28,7 +28,6 @@ internal sealed class UdpTransferRunner : ITftpPacketSink
     private readonly Action<TftpErrorCode> _errorSent;
     private readonly BusyPoll.Session _busyPoll;
     private SegmentationState _segmentation;
-    private readonly TaskCompletionSource _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     public UdpTransferRunner(
         Socket socket,
@@ -54,17 +53,6 @@ internal sealed class UdpTransferRunner : ITftpPacketSink
     }
 
     public ReadTransfer Transfer => _transfer;
-
-    public Task RunAsync()
-    {
-        var thread = new Thread(Run, maxStackSize: 256 * 1024)
-        {
-            IsBackground = true,
-            Name = "tftp-transfer",
-        };
-        thread.Start();
-        return _completion.Task;
-    }
 
     public void Send(ReadOnlySpan<byte> packet)
     {
@@ -133,22 +121,12 @@ internal sealed class UdpTransferRunner : ITftpPacketSink
         }
     }
 
-    private void Run()
+    /// <summary>Serves the transfer to its end on the calling thread, which it blocks.</summary>
+    public void Run()
     {
-        try
+        using (_busyPoll)
         {
-            using (_busyPoll)
-            {
-                RunCore();
-            }
-
-            _completion.TrySetResult();
-        }
-#pragma warning disable CA1031 // The thread must report every failure to its awaiting task.
-        catch (Exception exception)
-#pragma warning restore CA1031
-        {
-            _completion.TrySetException(exception);
+            RunCore();
         }
     }
 
