@@ -105,14 +105,14 @@ concurrent_once() { # server: 20 curl clients on 1m.bin at blksize 1468, aggrega
   local start end i ok=0 clients=()
   start=$(now)
   for i in $(seq 1 20); do
-    (curl -sS --max-time 60 --tftp-blksize 1468 -o "$WORK/c.$i" "tftp://127.0.0.1:$(port_of "$1")/1m.bin" 2>/dev/null \
-      && cmp -s "$WORK/c.$i" "$WORK/root/1m.bin") &
+    curl -sS --max-time 60 --tftp-blksize 1468 -o "$WORK/c.$i" "tftp://127.0.0.1:$(port_of "$1")/1m.bin" 2>/dev/null &
     clients+=($!)
   done
-  for pid in "${clients[@]}"; do
-    if wait "$pid"; then ok=$((ok + 1)); else echo "concurrent $1" >>"$WORK/failures"; fi
-  done
+  for i in "${!clients[@]}"; do wait "${clients[$i]}" || true; done
   end=$(now)
+  for i in $(seq 1 20); do
+    if cmp -s "$WORK/c.$i" "$WORK/root/1m.bin"; then ok=$((ok + 1)); else echo "concurrent $1" >>"$WORK/failures"; fi
+  done
   rm -f "$WORK"/c.*
   if [ "$ok" -eq 20 ]; then mibps $((20 * 1048576)) $((end - start)); fi
 }

@@ -33,7 +33,6 @@ public sealed class TftpServer : IHostedService, IAsyncDisposable
     private readonly NegotiationLimits _limits;
     private readonly BusyPoll _busyPoll;
     private readonly ConcurrentDictionary<SocketAddress, Task> _transfers = new();
-    private readonly Lock _admission = new();
     private CancellationTokenSource? _stopping;
     private Socket? _listener;
     private Task? _listenLoop;
@@ -85,7 +84,8 @@ public sealed class TftpServer : IHostedService, IAsyncDisposable
         _listener = listener;
         _stopRequested = false;
         _stopping = new CancellationTokenSource();
-        _listenLoop = StartThread("tftp-listen", () => Listen(listener));
+        (Thread listenThread, _listenLoop) = NewThread("tftp-listen", () => Listen(listener));
+        listenThread.Start();
         TftpLog.Listening(_logger, listener.LocalEndPoint!);
         return Task.CompletedTask;
     }
@@ -140,12 +140,13 @@ public sealed class TftpServer : IHostedService, IAsyncDisposable
     }
 
     /// <summary>
-    /// Runs <paramref name="body"/> on a thread of its own; the task completes when it returns.
-    /// The listener and every transfer block on their sockets in dedicated threads: a packet is
-    /// answered by the thread that received it, without a hop through the thread pool (whose
-    /// workers spin for a while after each item, a cost paid per transfer on a small machine).
+    /// A thread of its own for <paramref name="body"/> (started by the caller); the task completes
+    /// when the body returns. The listener and every transfer block on their sockets in dedicated
+    /// threads: a packet is answered by the thread that received it, without a hop through the
+    /// thread pool (whose workers spin for a while after each item, a cost paid per transfer on a
+    /// small machine).
     /// </summary>
-    private static Task StartThread(string name, Action body)
+    private static (Thread Thread, Task Done) NewThread(string name, Action body)
     {
         var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var thread = new Thread(
@@ -168,8 +169,7 @@ public sealed class TftpServer : IHostedService, IAsyncDisposable
             IsBackground = true,
             Name = name,
         };
-        thread.Start();
-        return done.Task;
+        return (thread, done.Task);
     }
 
     /// <summary>Wakes the listen thread out of its blocking receive at once: on Linux a shutdown
@@ -281,51 +281,51 @@ public sealed class TftpServer : IHostedService, IAsyncDisposable
 
         var client = new SocketAddress(from.Family, from.Size);
         from.Buffer.Span[..from.Size].CopyTo(client.Buffer.Span);
-        lock (_admission)
+
+        // Only this thread adds transfers, so the count and the insert below cannot race;
+        // transfers remove themselves from their own threads.
+        if (_transfers.ContainsKey(client))
         {
-            if (_transfers.ContainsKey(client))
-            {
-                // The client re-sent its request before our first answer arrived.
-                return;
-            }
-
-            if (_transfers.Count >= _options.MaxConcurrentTransfers)
-            {
-                Refuse(listener, from, TftpErrorCode.NotDefined, "too many transfers in progress; try again later");
-                return;
-            }
-
-            long started = _time.GetTimestamp();
-            var endPoint = (IPEndPoint)UdpTransferRunner.ToEndPoint(client);
-            Task<TftpFile?> opening;
-            try
-            {
-                // Files on disk and in memory open at once, here, so that a request for a name
-                // that is not there costs no thread; a generated file may take longer, and its
-                // transfer thread waits for it.
-                ValueTask<TftpFile?> pending = _files.OpenAsync(
-                    new TftpFileRequest(request.FileName, endPoint, _options.CaseInsensitiveNames), _stopping!.Token);
-                opening = pending.IsCompletedSuccessfully ? Task.FromResult(pending.Result) : pending.AsTask();
-            }
-#pragma warning disable CA1031 // A provider that throws fails this request only.
-            catch (Exception exception)
-#pragma warning restore CA1031
-            {
-                TftpLog.TransferFailed(_logger, endPoint, request.FileName, exception);
-                return;
-            }
-
-            if (opening.IsCompletedSuccessfully && opening.Result is null)
-            {
-                RefuseMissing(listener, client, endPoint, request.FileName, started);
-                return;
-            }
-
-            // Registered before it starts, so that its own removal can never come first.
-            var finished = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-            _transfers[client] = finished.Task;
-            _ = StartThread("tftp-transfer", () => RunTransfer(listener, request, client, netascii, opening, started, finished));
+            // The client re-sent its request before our first answer arrived.
+            return;
         }
+
+        if (_transfers.Count >= _options.MaxConcurrentTransfers)
+        {
+            Refuse(listener, from, TftpErrorCode.NotDefined, "too many transfers in progress; try again later");
+            return;
+        }
+
+        long started = _time.GetTimestamp();
+        var endPoint = (IPEndPoint)UdpTransferRunner.ToEndPoint(client);
+        Task<TftpFile?> opening;
+        try
+        {
+            // Files on disk and in memory open at once, here, so that a request for a name
+            // that is not there costs no thread; a generated file may take longer, and its
+            // transfer thread waits for it.
+            ValueTask<TftpFile?> pending = _files.OpenAsync(
+                new TftpFileRequest(request.FileName, endPoint, _options.CaseInsensitiveNames), _stopping!.Token);
+            opening = pending.IsCompletedSuccessfully ? Task.FromResult(pending.Result) : pending.AsTask();
+        }
+#pragma warning disable CA1031 // A provider that throws fails this request only.
+        catch (Exception exception)
+#pragma warning restore CA1031
+        {
+            TftpLog.TransferFailed(_logger, endPoint, request.FileName, exception);
+            return;
+        }
+
+        if (opening.IsCompletedSuccessfully && opening.Result is null)
+        {
+            RefuseMissing(listener, client, endPoint, request.FileName, started);
+            return;
+        }
+
+        // Registered before it starts, so that its own removal can never come first.
+        (Thread thread, Task done) = NewThread("tftp-transfer", () => RunTransfer(listener, request, client, netascii, opening, started));
+        _transfers[client] = done;
+        thread.Start();
     }
 
     private void RefuseMissing(Socket listener, SocketAddress client, IPEndPoint endPoint, string fileName, long started)
@@ -341,8 +341,7 @@ public sealed class TftpServer : IHostedService, IAsyncDisposable
         SocketAddress client,
         bool netascii,
         Task<TftpFile?> opening,
-        long started,
-        TaskCompletionSource finished)
+        long started)
     {
         var endPoint = (IPEndPoint)UdpTransferRunner.ToEndPoint(client);
         try
@@ -409,7 +408,6 @@ public sealed class TftpServer : IHostedService, IAsyncDisposable
         finally
         {
             _transfers.TryRemove(client, out _);
-            finished.TrySetResult();
         }
     }
 

@@ -54,6 +54,9 @@ internal sealed class UdpTransferRunner : ITftpPacketSink
 
     public ReadTransfer Transfer => _transfer;
 
+    /// <summary>Whether batches currently leave as one segmented send.</summary>
+    internal bool IsSegmenting => _segmentation == SegmentationState.On;
+
     public void Send(ReadOnlySpan<byte> packet)
     {
         try
