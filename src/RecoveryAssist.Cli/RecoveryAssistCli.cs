@@ -13,6 +13,7 @@ internal static class RecoveryAssistCli
         root.Add(ParseCommands.Build(console));
         root.Add(DhcpSnippetCommand.Build(console));
         root.Add(Remote.RemoteSettings.Server);
+        root.Add(Remote.RemoteSettings.Ca);
         foreach (var command in Remote.RemoteCommands.Build(console).Concat(Admin.AdminCommands.Build(console)))
             root.Add(command);
         return root;

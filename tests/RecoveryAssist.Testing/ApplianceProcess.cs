@@ -15,12 +15,16 @@ internal sealed class ApplianceProcess : IAsyncDisposable
     private readonly Process _process;
     private readonly TaskCompletionSource<string?> _oneTimePassword = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    private ApplianceProcess(Process process, Uri address)
+    private ApplianceProcess(Process process, Uri address, string dataDirectory)
     {
         _process = process;
         Address = address;
+        _certificateFile = Path.Combine(dataDirectory, "tls", "cert.pem");
     }
 
+    private readonly string _certificateFile;
+
+    /// <summary>The people side (https://).</summary>
     public Uri Address { get; }
 
     public int ProcessId => _process.Id;
@@ -41,7 +45,8 @@ internal sealed class ApplianceProcess : IAsyncDisposable
         string[] arguments =
         [
             serverDll ?? Path.Combine(AppContext.BaseDirectory, "RecoveryAssist.Server.dll"),
-            "--urls", $"http://127.0.0.1:{port}",
+            $"--RecoveryAssist:Listen:People=https://127.0.0.1:{port}",
+            $"--RecoveryAssist:Listen:Provisioning=http://127.0.0.1:{FreePort.Tcp()}",
             $"--RecoveryAssist:DataDirectory={dataDirectory}",
             "--RecoveryAssist:Boot:TftpPort=0",
             "--Logging:LogLevel:Default=Warning",
@@ -52,7 +57,7 @@ internal sealed class ApplianceProcess : IAsyncDisposable
         // The key-encryption key comes from the data directory, never from the test runner's environment.
         start.Environment.Remove("RECOVERYASSIST_KEK");
         var process = Process.Start(start)!;
-        var appliance = new ApplianceProcess(process, new Uri($"http://127.0.0.1:{port}"));
+        var appliance = new ApplianceProcess(process, new Uri($"https://127.0.0.1:{port}"), dataDirectory);
         process.OutputDataReceived += (_, e) =>
         {
             if (e.Data?.IndexOf(OneTimePasswordMarker, StringComparison.Ordinal) is >= 0 and var at)
@@ -70,7 +75,7 @@ internal sealed class ApplianceProcess : IAsyncDisposable
 
     public async Task WaitHealthyAsync()
     {
-        using var client = new HttpClient { BaseAddress = Address, Timeout = TimeSpan.FromSeconds(2) };
+        using var client = new HttpClient(Handler()) { BaseAddress = Address, Timeout = TimeSpan.FromSeconds(2) };
         var deadline = Stopwatch.StartNew();
         while (deadline.Elapsed < TimeSpan.FromSeconds(60))
         {
@@ -96,7 +101,7 @@ internal sealed class ApplianceProcess : IAsyncDisposable
     public async Task<HttpClient> BootstrapAdminAsync()
     {
         var password = await OneTimePassword.WaitAsync(TimeSpan.FromSeconds(30)) ?? throw new InvalidOperationException("no one-time password printed");
-        using var signIn = new HttpClient { BaseAddress = Address };
+        using var signIn = new HttpClient(Handler()) { BaseAddress = Address };
         (await signIn.PostAsJsonAsync("/api/auth/signin", new { userName = "admin", password })).EnsureSuccessStatusCode();
         (await signIn.PostAsJsonAsync("/api/auth/password", new { currentPassword = password, newPassword = TestAppliance.Password })).EnsureSuccessStatusCode();
         return await TokenClientAsync();
@@ -105,11 +110,19 @@ internal sealed class ApplianceProcess : IAsyncDisposable
     /// <summary>A client with a new API token of the admin (whose password is already <see cref="TestAppliance.Password"/>).</summary>
     public async Task<HttpClient> TokenClientAsync()
     {
-        var client = new HttpClient { BaseAddress = Address, Timeout = TimeSpan.FromMinutes(5) };
+        var client = new HttpClient(Handler()) { BaseAddress = Address, Timeout = TimeSpan.FromMinutes(5) };
         var token = await (await client.PostAsJsonAsync("/api/auth/token", new { userName = "admin", password = TestAppliance.Password })).Content.ReadFromJsonAsync<JsonElement>();
         client.DefaultRequestHeaders.Authorization = new("Bearer", token.GetProperty("token").GetString());
         return client;
     }
+
+    /// <summary>A handler that trusts the certificate the appliance generated in its data directory, and nothing else.</summary>
+    public HttpClientHandler Handler() => new()
+    {
+        ServerCertificateCustomValidationCallback = (_, certificate, _, _) =>
+            certificate is not null && File.Exists(_certificateFile)
+            && certificate.RawData.AsSpan().SequenceEqual(System.Security.Cryptography.X509Certificates.X509Certificate2.CreateFromPem(File.ReadAllText(_certificateFile)).RawData),
+    };
 
     /// <summary>The process's peak resident memory (VmHWM) in MB.</summary>
     public double PeakMemoryMb()

@@ -14,13 +14,18 @@ internal sealed record CliResult(int ExitCode, string Output, string Error)
 /// <summary>
 /// The <c>recoveryassist</c> command line as a user runs it: a separate process (the build next to the test,
 /// from a project reference to RecoveryAssist.Cli) pointed at an appliance, with a home directory of its own.
+/// With <paramref name="ca"/> it trusts that certificate (<c>RECOVERYASSIST_CA</c>); without, it pins the
+/// appliance's certificate on first contact into its own home, as a user's first run does.
 /// </summary>
-internal sealed class CliProcess(Uri server, string? token = null) : IDisposable
+internal sealed class CliProcess(Uri server, string? token = null, string? ca = null) : IDisposable
 {
     public string Home { get; } = Directory.CreateDirectory(TestDirectory.NewPath("ra-cli-home-")).FullName;
 
     /// <summary>Where <c>recoveryassist login</c> keeps the token under this home.</summary>
     public string TokenFile => Path.Combine(Home, ".config", "recoveryassist", "token");
+
+    /// <summary>Where the command line pins appliance certificates under this home.</summary>
+    public string KnownServersFile => Path.Combine(Home, ".config", "recoveryassist", "known_servers");
 
     /// <summary>Runs the command line with <paramref name="input"/> on its standard input.</summary>
     public async Task<CliResult> RunWithInputAsync(string input, params string[] args)
@@ -38,6 +43,10 @@ internal sealed class CliProcess(Uri server, string? token = null) : IDisposable
         start.Environment["HOME"] = Home;
         start.Environment.Remove("XDG_CONFIG_HOME");
         start.Environment["RECOVERYASSIST_SERVER"] = server.ToString();
+        if (ca is null)
+            start.Environment.Remove("RECOVERYASSIST_CA");
+        else
+            start.Environment["RECOVERYASSIST_CA"] = ca;
         if (token is null)
             start.Environment.Remove("RECOVERYASSIST_TOKEN");
         else

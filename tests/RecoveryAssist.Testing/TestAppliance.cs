@@ -1,18 +1,18 @@
 using System.Net;
 using System.Net.Http.Json;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.DependencyInjection;
 using RecoveryAssist.Server.Features.Auth;
 using RecoveryAssist.Server.Features.Escrow;
+using RecoveryAssist.Server.Features.Network;
 using RecoveryAssist.Server.Hosting;
 
 namespace RecoveryAssist.Testing;
 
 /// <summary>
-/// The real appliance in-process on Kestrel, on a free loopback port, over a fresh data directory
-/// (deleted at the end unless the caller chose it), with its TFTP server on a free port.
+/// The real appliance in-process on Kestrel over a fresh data directory (deleted at the end unless the caller
+/// chose it): the people side on HTTPS (its generated certificate trusted by fingerprint) and the provisioning
+/// side on plain HTTP, each on a free loopback port, with its TFTP server on a free port.
 /// </summary>
 internal sealed class TestAppliance : IAsyncDisposable
 {
@@ -23,18 +23,30 @@ internal sealed class TestAppliance : IAsyncDisposable
     private readonly List<HttpClient> _clients = [];
     private bool _stopped;
 
-    private TestAppliance(WebApplication app, string dataDirectory, bool ownsDataDirectory, Uri address, StringWriter console)
+    private TestAppliance(WebApplication app, string dataDirectory, bool ownsDataDirectory, ListenSides sides, StringWriter console)
     {
         _app = app;
         DataDirectory = dataDirectory;
         _ownsDataDirectory = ownsDataDirectory;
-        Address = address;
+        Address = sides.People;
+        ProvisioningAddress = sides.Provisioning;
+        CertificateFingerprint = sides.CertificateFingerprint;
         Console = console;
     }
 
     public string DataDirectory { get; }
 
+    /// <summary>The people side: sign-in, /api, /console (https:// unless a test chose a loopback http:// URL).</summary>
     public Uri Address { get; }
+
+    /// <summary>The provisioning side: anonymous /boot/* over plain HTTP.</summary>
+    public Uri ProvisioningAddress { get; }
+
+    /// <summary>The SHA-256 fingerprint of the people side's certificate (null on plain HTTP).</summary>
+    public string? CertificateFingerprint { get; }
+
+    /// <summary>The generated certificate, as <c>--ca</c>/<c>RECOVERYASSIST_CA</c> takes it.</summary>
+    public string CertificateFile => Path.Combine(DataDirectory, TlsCertificate.Directory, TlsCertificate.CertificateFileName);
 
     /// <summary>What the appliance printed on its console (first-run messages).</summary>
     public StringWriter Console { get; }
@@ -59,7 +71,8 @@ internal sealed class TestAppliance : IAsyncDisposable
         var console = new StringWriter();
         string[] args =
         [
-            "--urls", "http://127.0.0.1:0",
+            "--RecoveryAssist:Listen:People=https://127.0.0.1:0",
+            "--RecoveryAssist:Listen:Provisioning=http://127.0.0.1:0",
             $"--{AppOptions.Section}:DataDirectory={dataDirectory}",
             "--RecoveryAssist:Boot:TftpPort=0",
             "--Logging:LogLevel:Default=Warning",
@@ -67,17 +80,39 @@ internal sealed class TestAppliance : IAsyncDisposable
         ];
         var app = AppHost.Build(args, configure, console);
         await app.StartAsync();
-        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        return new TestAppliance(app, dataDirectory, owned, new Uri(address), console);
+        return new TestAppliance(app, dataDirectory, owned, app.Services.GetRequiredService<ListenSides>(), console);
     }
 
-    /// <summary>An HTTP client with no credentials.</summary>
+    /// <summary>An HTTP client of the people side with no credentials.</summary>
     public HttpClient Anonymous()
     {
-        var client = new HttpClient(new HttpClientHandler { UseCookies = true, CookieContainer = new CookieContainer() }) { BaseAddress = Address };
+        var client = new HttpClient(Handler(new CookieContainer())) { BaseAddress = Address };
         _clients.Add(client);
         return client;
     }
+
+    /// <summary>A client of the provisioning side (/boot/*), as iPXE and the ESXi boot loader are.</summary>
+    public HttpClient Provisioning()
+    {
+        var client = new HttpClient(new HttpClientHandler { UseCookies = false }) { BaseAddress = ProvisioningAddress };
+        _clients.Add(client);
+        return client;
+    }
+
+    /// <summary>A handler that trusts exactly this appliance's certificate (by fingerprint), with <paramref name="cookies"/>.</summary>
+    public HttpClientHandler Handler(CookieContainer? cookies = null) => TrustingHandler(CertificateFingerprint, cookies);
+
+    /// <summary>A handler that trusts the certificate with <paramref name="fingerprint"/> and nothing else.</summary>
+    public static HttpClientHandler TrustingHandler(string? fingerprint, CookieContainer? cookies = null) => new()
+    {
+        UseCookies = true,
+        CookieContainer = cookies ?? new CookieContainer(),
+        ServerCertificateCustomValidationCallback = (_, certificate, _, _) =>
+            certificate is not null && fingerprint is not null && TlsCertificate.Fingerprint(certificate) == fingerprint,
+    };
+
+    /// <summary>The command line pointed at the people side, trusting its certificate through <c>RECOVERYASSIST_CA</c>.</summary>
+    public CliProcess Cli(string? token = null) => new(Address, token, CertificateFingerprint is null ? null : CertificateFile);
 
     /// <summary>Creates a user of <paramref name="role"/> and returns a client signed in with a cookie.</summary>
     public async Task<HttpClient> SignedInAsync(string role, string? userName = null)

@@ -15,10 +15,13 @@ internal sealed class ApiException(int exitCode, string message) : Exception(mes
 internal sealed class ApiClient : IDisposable
 {
     private readonly HttpClient _http;
+    private readonly ServerTrust? _trust;
 
     /// <param name="timeout">How long one request may take (default 100 s; an ISO upload needs longer).</param>
-    public ApiClient(Uri server, string? token, HttpMessageHandler? handler = null, TimeSpan? timeout = null)
+    /// <param name="trust">The certificate check behind <paramref name="handler"/>, to name why a connection was refused.</param>
+    public ApiClient(Uri server, string? token, HttpMessageHandler? handler = null, TimeSpan? timeout = null, ServerTrust? trust = null)
     {
+        _trust = trust;
         _http = new HttpClient(handler ?? new HttpClientHandler { UseCookies = true }) { BaseAddress = server, Timeout = timeout ?? TimeSpan.FromSeconds(100) };
         if (token is not null)
             _http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
@@ -60,6 +63,10 @@ internal sealed class ApiClient : IDisposable
         try
         {
             response = await _http.SendAsync(request).ConfigureAwait(false);
+        }
+        catch (HttpRequestException) when (_trust?.Refusal is { } refusal)
+        {
+            throw new ApiException(ExitCodes.Failure, "refused the connection: " + refusal);
         }
         catch (HttpRequestException e)
         {

@@ -7,7 +7,8 @@ internal static class RemoteSettings
 {
     public const string ServerVariable = "RECOVERYASSIST_SERVER";
     public const string TokenVariable = "RECOVERYASSIST_TOKEN";
-    public const string DefaultServer = "http://127.0.0.1:8080";
+    public const string CaVariable = "RECOVERYASSIST_CA";
+    public const string DefaultServer = "https://127.0.0.1:8443";
 
     public static readonly Option<Uri> Server = new("--server")
     {
@@ -24,6 +25,16 @@ internal static class RemoteSettings
             return null;
         },
     };
+
+    public static readonly Option<string?> Ca = new("--ca")
+    {
+        Description = $"A PEM CA certificate (or the appliance's own certificate) to trust instead of pinning on first contact (default: ${CaVariable}).",
+        Recursive = true,
+        DefaultValueFactory = _ => Environment.GetEnvironmentVariable(CaVariable) is { Length: > 0 } ca ? ca : null,
+    };
+
+    /// <summary>Certificate fingerprints pinned on first contact, one <c>host:port fingerprint</c> a line, beside the token file.</summary>
+    public static string KnownServersFile => Path.Combine(Path.GetDirectoryName(TokenFile)!, "known_servers");
 
     /// <summary>The token file <c>login</c> writes: readable by its owner only.</summary>
     /// <remarks>DoNotVerify: without it the folder's path is empty when ~/.config does not exist yet, and the token would land in the current directory.</remarks>
@@ -47,6 +58,10 @@ internal static class RemoteSettings
         writer.Write(token);
     }
 
-    public static ApiClient Client(ParseResult result, bool authenticated = true, TimeSpan? timeout = null) =>
-        new(result.GetValue(Server)!, authenticated ? Token() : null, timeout: timeout);
+    public static ApiClient Client(ParseResult result, bool authenticated = true, TimeSpan? timeout = null)
+    {
+        var server = result.GetValue(Server)!;
+        var trust = new ServerTrust(server, result.GetValue(Ca), KnownServersFile, Console.Error);
+        return new ApiClient(server, authenticated ? Token() : null, trust.Handler(), timeout, trust);
+    }
 }

@@ -9,6 +9,7 @@ using RecoveryAssist.Server.Features.Boot;
 using RecoveryAssist.Server.Features.Escrow;
 using RecoveryAssist.Server.Features.Health;
 using RecoveryAssist.Server.Features.HostOps;
+using RecoveryAssist.Server.Features.Network;
 using RecoveryAssist.Server.Features.Policy;
 using RecoveryAssist.Server.Features.Recovery;
 using RecoveryAssist.Server.Features.Secrets;
@@ -54,8 +55,9 @@ internal static class AppHost
             builder.Configuration[$"{AppOptions.Section}:{nameof(AppOptions.DataDirectory)}"] = data;
         if (Environment.GetEnvironmentVariable(KekFileEnvironmentVariable) is { Length: > 0 } kekFile)
             builder.Configuration[$"{AppOptions.Section}:{nameof(AppOptions.KekFile)}"] = kekFile;
-        if (string.IsNullOrEmpty(builder.Configuration["urls"]))
-            builder.WebHost.UseUrls(AppOptions.DefaultUrl);
+        // --urls (and ASPNETCORE_URLS) stay an alias of the people side.
+        if (builder.Configuration["urls"] is { Length: > 0 } urls && string.IsNullOrEmpty(builder.Configuration[$"{AppOptions.Section}:Listen:People"]))
+            builder.Configuration[$"{AppOptions.Section}:Listen:People"] = urls.Split(';')[0];
         configure?.Invoke(builder);
         // The one-time boot.cfg URL carries its token in the path: the hosting layer's request lines
         // (Information) must never be logged, whatever the configured levels.
@@ -72,6 +74,7 @@ internal static class AppHost
             throw new OptionsValidationException(AppOptions.Section, typeof(AppOptions), validation.Failures);
 
         var store = AppStore.Open(options.DataDirectory, options.ResolveKekFile());
+        var network = builder.AddNetwork(options);
         builder.Services.AddSingleton(store);
         builder.Services.AddSingleton(store.Database);
         builder.Services.AddSingleton(store.Kek);
@@ -110,11 +113,15 @@ internal static class AppHost
         app.Lifetime.ApplicationStopped.Register(store.Dispose);
         var adminPassword = Bootstrap.EnsureAdmin(app.Services.GetRequiredService<UserService>());
         Bootstrap.PrintFirstRun(console ?? Console.Out, store.KekCreated ? Path.GetFullPath(store.KekFile) : null, adminPassword,
-            app.Urls.FirstOrDefault() ?? builder.Configuration["urls"] ?? AppOptions.DefaultUrl);
+            network.Sides.PeopleUrl.ToString());
+        network.Print(console ?? Console.Out);
+        app.Lifetime.ApplicationStarted.Register(() => network.PrintUrls(console ?? Console.Out));
 
+        app.UseNetworkSides(network);
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.UseRouting();
+        app.UseRateLimiter();
         app.Use(LimitRequestSize(options));
         app.UseAuthentication();
         app.UseAuthorization();

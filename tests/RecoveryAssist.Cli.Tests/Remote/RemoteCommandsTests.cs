@@ -24,7 +24,7 @@ public sealed class RemoteCommandsTests : IAsyncLifetime
         await _appliance.DisposeAsync();
     }
 
-    private CliProcess As(string role, string? userName = null) => new(_appliance.Address, _appliance.CreateToken(role, userName: userName));
+    private CliProcess As(string role, string? userName = null) => _appliance.Cli(_appliance.CreateToken(role, userName: userName));
 
     [Fact]
     public async Task Login_PasswordOnStdin_TokenKeptForOwnerOnlyAndUsedByLaterCommands()
@@ -47,7 +47,7 @@ public sealed class RemoteCommandsTests : IAsyncLifetime
     public async Task Login_WrongPassword_RefusedAndNoTokenKept()
     {
         _appliance.CreateUser("tech-wrong", "Technician");
-        using var cli = new CliProcess(_appliance.Address);
+        using var cli = _appliance.Cli();
 
         var login = await cli.RunWithInputAsync("not the password\n", "login", "--user", "tech-wrong");
 
@@ -60,7 +60,7 @@ public sealed class RemoteCommandsTests : IAsyncLifetime
     [Fact]
     public async Task NoToken_SaysHowToSignIn()
     {
-        using var cli = new CliProcess(_appliance.Address);
+        using var cli = _appliance.Cli();
 
         var list = await cli.RunAsync("host", "list");
 

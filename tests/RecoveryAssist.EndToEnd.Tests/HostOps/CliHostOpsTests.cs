@@ -14,7 +14,7 @@ public sealed class CliHostOpsTests(SshdFixture sshd) : IAsyncLifetime
     public async Task InitializeAsync()
     {
         _appliance = await HostOpsAppliance.StartAsync();
-        _cli = new CliProcess(_appliance.Address, _appliance.CreateToken("automation"));
+        _cli = _appliance.Cli(_appliance.CreateToken("automation"));
     }
 
     public async Task DisposeAsync()

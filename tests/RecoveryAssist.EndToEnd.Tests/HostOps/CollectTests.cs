@@ -144,7 +144,7 @@ public sealed class CollectTests(SshdFixture sshd) : IAsyncLifetime
     {
         var connection = sshd.AddHost(HostNames.Next());
         var host = _appliance.Enrol(connection);
-        using var client = new HttpClient { BaseAddress = _appliance.Address };
+        using var client = new HttpClient(_appliance.Handler()) { BaseAddress = _appliance.Address };
         var token = _appliance.Services.GetRequiredService<RecoveryAssist.Server.Features.Auth.UserService>();
         token.Create("ops", RecoveryAssist.Server.Features.Auth.Role.Automation, "correct horse battery staple", Actor.System);
         var issued = token.CreateToken(token.Find("ops")!, "t", null, null, Actor.System).Token;

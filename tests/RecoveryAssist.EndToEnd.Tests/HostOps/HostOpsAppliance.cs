@@ -41,6 +41,12 @@ internal sealed class HostOpsAppliance : IAsyncDisposable
 
     public Uri Address => _appliance.Address;
 
+    /// <summary>A handler that trusts the appliance's certificate.</summary>
+    public HttpClientHandler Handler() => _appliance.Handler();
+
+    /// <summary>The command line with a token, trusting the appliance's certificate.</summary>
+    public CliProcess Cli(string token) => _appliance.Cli(token);
+
     public StepHooks Observer { get; }
 
     public IServiceProvider Services => _appliance.Services;

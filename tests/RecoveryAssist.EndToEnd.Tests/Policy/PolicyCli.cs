@@ -7,7 +7,7 @@ internal static class PolicyCli
 {
     public static async Task<CliResult> RunAsync(HostOpsAppliance appliance, string token, params string[] args)
     {
-        using var cli = new CliProcess(appliance.Address, token);
+        using var cli = appliance.Cli(token);
         return await cli.RunAsync(args);
     }
 }

@@ -7,7 +7,7 @@ using RecoveryAssist.Server.Features.Recovery;
 namespace RecoveryAssist.EndToEnd.Tests.Pxe;
 
 /// <summary>
-/// The appliance in-process for QEMU guests: HTTP on a free loopback port, TFTP on a free high port
+/// The appliance in-process for QEMU guests: the provisioning side on a free loopback port, TFTP on a free high port
 /// (QEMU's user network answers guest UDP port 69 itself), both reached by the guest as 10.0.2.2.
 /// The stand-in image is registered once.
 /// </summary>
@@ -32,13 +32,12 @@ public sealed class PxeAppliance : IAsyncLifetime
         QemuRequirement.EnsureAvailable();
         var image = await StandInImage.PrepareAsync();
         HttpPort = FreePort.Tcp();
-        // The guest reaches the appliance as 10.0.2.2, so the HTTP port is chosen before start and put in the URLs.
+        // The guest reaches the appliance as 10.0.2.2, so the provisioning port is chosen before start and put in the URLs.
         _appliance = await TestAppliance.StartAsync(
             configure: null,
             dataDirectory: null,
-            "--urls", $"http://127.0.0.1:{HttpPort}",
+            $"--RecoveryAssist:Listen:Provisioning=http://127.0.0.1:{HttpPort}",
             $"--{BootOptions.Section}:PublicBaseUrl=http://{GuestHost}:{HttpPort}",
-            $"--{BootOptions.Section}:TftpListenAddress=127.0.0.1",
             $"--{BootOptions.Section}:HostCacheSeconds=0");
         TftpPort = Services.GetRequiredService<BootTftpHost>().LocalEndPoint?.Port
             ?? throw new InvalidOperationException("The appliance's TFTP server did not start.");

@@ -1,4 +1,5 @@
 using System.Text;
+using System.Threading.RateLimiting;
 using Microsoft.Extensions.Options;
 using RecoveryAssist.Server.Features.Auth;
 using RecoveryAssist.Server.Features.Escrow;
@@ -19,7 +20,9 @@ internal static class BootEndpoints
 
     public static void MapBootEndpoints(this IEndpointRouteBuilder app)
     {
-        var boot = app.MapGroup("/boot").WithTags("Network boot").AllowAnonymous().ExcludeFromDescription();
+        var boot = app.MapGroup("/boot").WithTags("Network boot").AllowAnonymous().ExcludeFromDescription()
+            .RequireRateLimiting(RateLimitPolicy)
+            .AddEndpointFilter(AllowedClientsOnly);
 
         boot.MapGet("/bootstrap.ipxe", (HttpContext context, BootScripts scripts, IOptions<BootOptions> options) =>
         {
@@ -86,6 +89,23 @@ internal static class BootEndpoints
             ArmingView.From(service.Disarm(id, Person.Of(context)))).RequirePermission(Permission.SessionsOpen);
     }
 
+    /// <summary>The per-source-address rate limit of every anonymous /boot/* request.</summary>
+    public const string RateLimitPolicy = "boot";
+
+    /// <summary>The provisioning side answers only clients in <see cref="BootOptions.AllowedNetworks"/>; the refusal names nothing.</summary>
+    private static async ValueTask<object?> AllowedClientsOnly(EndpointFilterInvocationContext invocation, EndpointFilterDelegate next)
+    {
+        var context = invocation.HttpContext;
+        var allowed = context.RequestServices.GetRequiredService<AllowedNetworks>();
+        if (!allowed.Contains(context.Connection.RemoteIpAddress))
+        {
+            context.RequestServices.GetRequiredService<BootService>().RefuseClient(context.ClientAddress(), context.Request.Path.Value ?? "");
+            NoStore(context);
+            return Results.Text("This network may not boot from this appliance.\n", "text/plain; charset=utf-8", statusCode: StatusCodes.Status403Forbidden);
+        }
+        return await next(invocation).ConfigureAwait(false);
+    }
+
     /// <summary>The appliance's URL as this client reaches it: the configured one, else the request's own.</summary>
     public static string BaseUrl(HttpContext context, BootOptions options) =>
         ScriptValue.Url("base", options.PublicBaseUrl?.TrimEnd('/') ?? $"http://{context.Request.Host.Value}").Text;
@@ -124,8 +144,33 @@ internal static class BootServices
         services.AddHostedService(sp => sp.GetRequiredService<IsoImageImport>());
         services.AddSingleton<IArmableSessions, RecoverySessionsAdapter>();
         services.AddSingleton<BootService>();
+        services.AddSingleton<AnonymousEvents>();
+        services.AddSingleton(sp => new AllowedNetworks(sp.GetRequiredService<IOptions<BootOptions>>().Value.ParsedAllowedNetworks));
+        services.AddRateLimiter(limiter =>
+        {
+            limiter.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
+            limiter.AddPolicy(BootEndpoints.RateLimitPolicy, context =>
+            {
+                var perMinute = context.RequestServices.GetRequiredService<IOptions<BootOptions>>().Value.RequestsPerMinute;
+                return RateLimitPartition.GetTokenBucketLimiter(context.ClientAddress() ?? "?", _ => new TokenBucketRateLimiterOptions
+                {
+                    TokenLimit = perMinute,
+                    TokensPerPeriod = Math.Max(1, perMinute / 60),
+                    ReplenishmentPeriod = TimeSpan.FromSeconds(1),
+                    QueueLimit = 0,
+                    AutoReplenishment = true,
+                });
+            });
+        });
         services.AddSingleton<BootTftpHost>();
         services.AddHostedService(sp => sp.GetRequiredService<BootTftpHost>());
         return services;
     }
+}
+
+/// <summary>The CIDRs of <see cref="BootOptions.AllowedNetworks"/>, parsed once.</summary>
+internal sealed class AllowedNetworks(IReadOnlyList<System.Net.IPNetwork> networks)
+{
+    public bool Contains(System.Net.IPAddress? address) =>
+        address is not null && networks.Any(n => n.Contains(Network.ListenSides.Normalize(address)));
 }

@@ -12,6 +12,13 @@ internal sealed class BootOptions
     public const int DefaultMenuTimeoutSeconds = 30;
     public const int DefaultTokenMinutes = 30;
     public const int DefaultHostCacheSeconds = 2;
+    public const int DefaultRequestsPerMinute = 600;
+    public const int DefaultMaxCheckIns = 10_000;
+    public const int DefaultAlertWindowMinutes = 10;
+    public const int DefaultAuditsPerSourceWindow = 5;
+
+    /// <summary>Loopback only: a provisioning network must be named before machines on it are answered.</summary>
+    public static readonly string[] DefaultAllowedNetworks = ["127.0.0.0/8", "::1/128"];
 
     /// <summary>The iPXE binaries served over TFTP. In Debian's <c>ipxe</c> package.</summary>
     public static readonly string[] IpxeBinaries = ["undionly.kpxe", "ipxe.efi", "snponly.efi"];
@@ -29,8 +36,32 @@ internal sealed class BootOptions
     /// <summary>Serve TFTP (iPXE binaries, bootstrap script, image files). Default true.</summary>
     public bool TftpEnabled { get; set; } = true;
 
-    /// <summary>TFTP listen address (default all IPv4 addresses).</summary>
-    public string TftpListenAddress { get; set; } = IPAddress.Any.ToString();
+    /// <summary>TFTP listen address; default the provisioning side's address (<c>RecoveryAssist:Listen:Provisioning</c>).</summary>
+    public string? TftpListenAddress { get; set; }
+
+    /// <summary>
+    /// <c>RecoveryAssist:Boot:AllowedNetworks</c>: the CIDRs whose clients the provisioning side answers (HTTP /boot/*;
+    /// others get 403 and one aggregated ALERT per source and window). Default <see cref="DefaultAllowedNetworks"/>.
+    /// </summary>
+    public string[]? AllowedNetworks { get; set; }
+
+    /// <summary>Requests to /boot/* one source address may make per minute (token bucket; default <see cref="DefaultRequestsPerMinute"/>).</summary>
+    public int RequestsPerMinute { get; set; } = DefaultRequestsPerMinute;
+
+    /// <summary>Check-ins kept at most; the least recently seen is evicted first (default <see cref="DefaultMaxCheckIns"/>).</summary>
+    public int MaxCheckIns { get; set; } = DefaultMaxCheckIns;
+
+    /// <summary>
+    /// Anonymous events of one kind from one source address (new check-ins, unknown or refused boot.cfg URLs, refused
+    /// clients) get at most <see cref="AuditsPerSourceWindow"/> audit records, then one ALERT, per window of this many
+    /// minutes (default <see cref="DefaultAlertWindowMinutes"/>); the rest are counted into the next window's first record.
+    /// </summary>
+    public int AlertWindowMinutes { get; set; } = DefaultAlertWindowMinutes;
+
+    /// <summary>Individual audit records per source, kind and window before aggregation (default <see cref="DefaultAuditsPerSourceWindow"/>).</summary>
+    public int AuditsPerSourceWindow { get; set; } = DefaultAuditsPerSourceWindow;
+
+    public IReadOnlyList<IPNetwork> ParsedAllowedNetworks => (AllowedNetworks ?? DefaultAllowedNetworks).Select(n => IPNetwork.Parse(n.Trim())).ToList();
 
     /// <summary>TFTP port (default <see cref="DefaultTftpPort"/>; 0 picks a free port, for tests).</summary>
     public int TftpPort { get; set; } = DefaultTftpPort;
@@ -75,8 +106,22 @@ internal sealed class BootOptionsValidator : IValidateOptions<BootOptions>
             errors.Add($"{BootOptions.Section}:MaxIsoMegabytes must be at least 1.");
         if (string.IsNullOrWhiteSpace(options.IpxeDirectory))
             errors.Add($"{BootOptions.Section}:IpxeDirectory must name a directory.");
-        if (!IPAddress.TryParse(options.TftpListenAddress, out _))
+        if (options.TftpListenAddress is not null && !IPAddress.TryParse(options.TftpListenAddress, out _))
             errors.Add($"{BootOptions.Section}:TftpListenAddress must be an IP address.");
+        var networks = options.AllowedNetworks ?? BootOptions.DefaultAllowedNetworks;
+        for (var i = 0; i < networks.Length; i++)
+        {
+            if (!IPNetwork.TryParse(networks[i]?.Trim() ?? "", out _))
+                errors.Add($"{BootOptions.Section}:AllowedNetworks:{i} '{networks[i]}' is not a CIDR such as 10.0.0.0/24.");
+        }
+        if (options.RequestsPerMinute is < 1 or > 1_000_000)
+            errors.Add($"{BootOptions.Section}:RequestsPerMinute must be between 1 and 1000000.");
+        if (options.MaxCheckIns is < 10 or > 1_000_000)
+            errors.Add($"{BootOptions.Section}:MaxCheckIns must be between 10 and 1000000.");
+        if (options.AlertWindowMinutes is < 1 or > 24 * 60)
+            errors.Add($"{BootOptions.Section}:AlertWindowMinutes must be between 1 and 1440.");
+        if (options.AuditsPerSourceWindow is < 1 or > 1000)
+            errors.Add($"{BootOptions.Section}:AuditsPerSourceWindow must be between 1 and 1000.");
         if (options.TftpPort is < 0 or > 65535)
             errors.Add($"{BootOptions.Section}:TftpPort must be between 0 and 65535.");
         if (options.MenuTimeoutSeconds is < 1 or > 600)

@@ -121,8 +121,28 @@ internal sealed class ArmingRecord
 
     public List<IssuedToken> Tokens { get; set; } = [];
 
-    public bool Matches(MachineIdentity identity) =>
-        Macs.Contains(identity.Mac, StringComparer.Ordinal)
-        || (SmbiosUuid is not null && SmbiosUuid == identity.Uuid)
-        || (Serial is not null && Serial == identity.Serial);
+    /// <summary>The client address that first received the menu: it owns the arming; menus asked from elsewhere are refused.</summary>
+    public string? MenuClient { get; set; }
+
+    /// <summary>How many kinds of identity (MAC, UUID, serial) the arming holds.</summary>
+    public int IdentityKinds() => (Macs.Count > 0 ? 1 : 0) + (SmbiosUuid is null ? 0 : 1) + (Serial is null ? 0 : 1);
+
+    /// <summary>
+    /// A request matches when every identity the arming holds and the request carries agrees, and at least two of
+    /// MAC, UUID and serial agree (one when the arming holds only one kind, which is never the serial alone:
+    /// a serial is printed on the chassis and proves nothing).
+    /// </summary>
+    public bool Matches(MachineIdentity identity)
+    {
+        var macHeld = Macs.Count > 0;
+        if (macHeld && !Macs.Contains(identity.Mac, StringComparer.Ordinal))
+            return false;
+        if (SmbiosUuid is not null && identity.Uuid is not null && SmbiosUuid != identity.Uuid)
+            return false;
+        if (Serial is not null && identity.Serial is not null && Serial != identity.Serial)
+            return false;
+        var agreeing = (macHeld ? 1 : 0) + (SmbiosUuid is not null && SmbiosUuid == identity.Uuid ? 1 : 0) + (Serial is not null && Serial == identity.Serial ? 1 : 0);
+        var onlySerial = !macHeld && SmbiosUuid is null;
+        return !onlySerial && agreeing >= Math.Min(2, IdentityKinds());
+    }
 }

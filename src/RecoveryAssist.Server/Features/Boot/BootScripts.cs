@@ -26,6 +26,7 @@ internal static class LocalBootStatus
     public const string IdentityConflict = "identity-matches-several-hosts";
     public const string InvalidRequest = "request-not-understood";
     public const string ScriptError = "recovery-menu-unavailable";
+    public const string BiosNotSupported = "network-recovery-needs-uefi";
 }
 
 /// <summary>

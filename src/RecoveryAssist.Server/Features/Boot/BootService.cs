@@ -54,13 +54,15 @@ internal sealed partial class BootService
     private readonly BootImages _images;
     private readonly IArmableSessions _sessions;
     private readonly ILogger<BootService> _logger;
+    private readonly AnonymousEvents _events;
     // Active armings, by session: the per-machine script checks these before the host table.
     private readonly ConcurrentDictionary<Guid, ArmingRecord> _active = new();
 
     public BootService(
         AppDatabase database, AuditLog audit, TimeProvider time, IOptions<BootOptions> options, BootScripts scripts,
-        HostDirectory hosts, BootImages images, IArmableSessions sessions, ILogger<BootService> logger)
+        HostDirectory hosts, BootImages images, IArmableSessions sessions, AnonymousEvents events, ILogger<BootService> logger)
     {
+        _events = events;
         _database = database;
         _audit = audit;
         _time = time;
@@ -133,6 +135,13 @@ internal sealed partial class BootService
             LogNoLoader(_logger, arming.Id, image.Id, identity.PlatformName);
             return _scripts.LocalBytes(identity.Platform, LocalBootStatus.ScriptError);
         }
+        if (arming.MenuClient is { } owner && !string.Equals(owner, client, StringComparison.Ordinal))
+            return RefuseMenu(arming, identity, client);
+        if (identity.Platform == BootPlatform.Pcbios && IsCom32(loader))
+        {
+            LogBiosNotOffered(_logger, arming.Id, image.Id);
+            return _scripts.LocalBytes(identity.Platform, LocalBootStatus.BiosNotSupported);
+        }
         var token = Base64Url(RandomNumberGenerator.GetBytes(TokenBytes));
         var imageBase = $"{baseUrl}/boot/images/{image.Id}/";
         var model = new MenuModel(identity.Platform, arming.HostName, arming.Id, image.Id, imageBase + loader,
@@ -149,11 +158,18 @@ internal sealed partial class BootService
             return _scripts.LocalBytes(identity.Platform, LocalBootStatus.ScriptError);
         }
         var now = Now();
+        var taken = false;
         _database.Write(() =>
         {
             var stored = Armings.FindById(arming.Id);
             if (stored is null || stored.Status != ArmingStatus.Active)
                 return;
+            if (stored.MenuClient is { } first && !string.Equals(first, client, StringComparison.Ordinal))
+            {
+                taken = true;
+                return;
+            }
+            stored.MenuClient = client;
             foreach (var old in stored.Tokens.Where(t => t.Used is null && t.Superseded is null))
                 old.Superseded = now;
             stored.Tokens.Add(new IssuedToken { Hash = Hash(token), Issued = now, Expires = now + _options.TokenLifetime, IssuedTo = client });
@@ -162,9 +178,30 @@ internal sealed partial class BootService
             _audit.Append(new AuditEntry("pxe", "boot.menu-served", RecoverySessionService.Target(arming.Id), AuditEntry.Success, client,
                 string.Create(CultureInfo.InvariantCulture, $"host {arming.HostName}; {identity}; one-time boot.cfg URL {stored.Tokens.Count} issued, valid until {now + _options.TokenLifetime:O}")));
         });
+        if (taken)
+            return RefuseMenu(arming, identity, client);
         LogMenuServed(_logger, arming.Id, arming.HostName, client);
         return Encoding.ASCII.GetBytes(text);
     }
+
+    /// <summary>
+    /// Another address asks for the menu of an arming whose menu already went elsewhere: no URL is issued and the one
+    /// issued stays valid. The answer is the plain "not armed" local boot, naming no address.
+    /// </summary>
+    private byte[] RefuseMenu(ArmingRecord arming, MachineIdentity identity, string? client)
+    {
+        var admission = _events.Admit("boot.menu-refused", client);
+        if (admission.Decision != EventDecision.Count)
+        {
+            _database.Write(() => _audit.Append(new AuditEntry("pxe", "boot.menu-refused", RecoverySessionService.Target(arming.Id), AuditEntry.Denied, client,
+                $"ALERT: host {arming.HostName}; {identity}; recovery menu asked from another address than the one it was first served to; refused, no URL issued" + admission.Suffix(_events.WindowMinutes))));
+        }
+        LogMenuRefused(_logger, arming.Id, client);
+        return _scripts.LocalBytes(identity.Platform, LocalBootStatus.NotArmed);
+    }
+
+    /// <summary>A COM32 module (mboot.c32) needs PXELINUX; Debian's iPXE cannot run it.</summary>
+    private static bool IsCom32(string loader) => loader.EndsWith(".c32", StringComparison.OrdinalIgnoreCase);
 
     /// <summary>
     /// Serves the per-session boot.cfg: once, to the client the menu went to, before expiry. Every
@@ -173,7 +210,7 @@ internal sealed partial class BootService
     public BootCfgResult BootCfg(string token, string? client, string baseUrl)
     {
         if (token.Length != 43 || !token.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_'))
-            return Refuse(null, client, 404, "boot.cfg-unknown", "The boot.cfg URL is not valid.");
+            return Unknown(client);
         var hash = Hash(token);
         var now = Now();
         ArmingRecord? served = null;
@@ -184,16 +221,16 @@ internal sealed partial class BootService
             var issued = arming?.Tokens.First(t => t.Hash == hash);
             refusal = (arming, issued) switch
             {
-                (null, _) or (_, null) => Denied(null, client, 404, "boot.cfg-unknown", "The boot.cfg URL is not valid."),
+                (null, _) or (_, null) => new BootCfgResult(404, null, UnknownReason),
                 _ when issued.Used is not null || arming.Status == ArmingStatus.Served => Denied(arming, client, 410, "boot.cfg-replayed",
-                    string.Create(CultureInfo.InvariantCulture, $"This one-time boot.cfg was already served (to {arming.ServedTo ?? "?"} at {arming.Served:O}); a second fetch is refused.")),
+                    string.Create(CultureInfo.InvariantCulture, $"This one-time boot.cfg was already served (at {arming.Served:O}); a second fetch is refused.")),
                 _ when arming.Status != ArmingStatus.Active || _sessions.Find(arming.Id) is not { IsArmed: true } =>
                     Denied(arming, client, 410, "boot.cfg-withdrawn", "The session is no longer armed."),
                 _ when issued.Superseded is not null => Denied(arming, client, 410, "boot.cfg-superseded", "A newer menu replaced this boot.cfg URL."),
                 _ when now >= issued.Expires => Denied(arming, client, 410, "boot.cfg-expired",
                     string.Create(CultureInfo.InvariantCulture, $"The boot.cfg URL expired at {issued.Expires:O}.")),
                 _ when !string.Equals(issued.IssuedTo, client, StringComparison.Ordinal) => Denied(arming, client, 403, "boot.cfg-wrong-client",
-                    $"The boot.cfg URL was issued to another client ({issued.IssuedTo ?? "?"})."),
+                    "The boot.cfg URL was issued to another client."),
                 _ => null,
             };
             if (refusal is not null)
@@ -208,6 +245,8 @@ internal sealed partial class BootService
                 $"host {arming.HostName}; image {arming.ImageId}; boot.cfg with the recovery key served once"));
             served = arming;
         });
+        if (refusal is { Status: 404 })
+            return Unknown(client);
         if (refusal is not null)
         {
             if (refusal.Status == 410)
@@ -286,6 +325,15 @@ internal sealed partial class BootService
             errors.Add("identity: the host has no MAC, UUID or serial on record; give mac, uuid or serial (see GET /api/boot/checkins)");
         if (errors.Count > 0)
             throw ProblemException.BadRequest("invalid-arming", string.Join("; ", errors) + ".");
+        if (macs.Count == 0 && uuid is null)
+            throw ProblemException.Conflict("identity-too-weak",
+                "A serial number alone never identifies a booting machine (it is printed on the chassis): the arming needs the host's MAC or SMBIOS UUID (give mac or uuid, or bind its check-in).");
+        if (IsCom32(image!.BiosLoader ?? "") && image.EfiLoader is null)
+            throw ProblemException.Conflict("network-boot-bios",
+                $"Image {image.Id} boots BIOS machines only through mboot.c32, a COM32 module that Debian's iPXE cannot run: the network entry would never be offered. Register an image with an EFI loader and boot the host in UEFI mode, or use the console path.");
+        if (IsCom32(image.BiosLoader ?? "") && RecordedPlatforms(session.HostId, host) is { Count: > 0 } platforms && platforms.All(p => p == "pcbios"))
+            throw ProblemException.Conflict("network-boot-bios",
+                $"Host {session.HostName} has booted from the network only in BIOS mode, where image {image.Id} needs mboot.c32, a COM32 module that Debian's iPXE cannot run: the network entry would not be offered. Switch the host's firmware to UEFI, or use the console path.");
 
         _sessions.Arm(sessionId, by);
         var now = Now();
@@ -314,6 +362,14 @@ internal sealed partial class BootService
     }
 
     public ArmingRecord? GetArming(Guid sessionId) => Armings.FindById(sessionId);
+
+    /// <summary>The firmware platforms the host was seen booting with: check-ins bound to it or from one of its MACs.</summary>
+    private List<string> RecordedPlatforms(Guid hostId, HostRecord? host)
+    {
+        var macs = host?.MacAddresses ?? [];
+        return CheckIns.Find(c => c.BoundHostId == hostId).Concat(macs.Select(m => CheckIns.FindById(m)).OfType<CheckInRecord>())
+            .Select(c => c.Platform).Where(p => p.Length > 0).Distinct().ToList();
+    }
 
     public IReadOnlyList<CheckInRecord> ListCheckIns(bool unboundOnly, int skip, int take)
     {
@@ -356,20 +412,26 @@ internal sealed partial class BootService
         return host;
     }
 
+    /// <summary>
+    /// Records an unknown machine once per MAC (count and last-seen on repeats). The collection is capped at
+    /// <see cref="BootOptions.MaxCheckIns"/>, evicting the least recently seen; first sightings are audited within
+    /// the per-source budget, so random MACs cannot grow the audit log.
+    /// </summary>
     private void CheckIn(MachineIdentity identity, string? client)
     {
         var now = Now();
         var first = _database.Write(() =>
         {
             var record = CheckIns.FindById(identity.CheckInId);
+            // Bound earlier, yet unknown again (the host was changed since): a fresh check-in.
             var isNew = record is null || record.BoundHostId is not null;
-            record ??= new CheckInRecord { Id = identity.CheckInId, FirstSeen = now };
-            if (record.BoundHostId is not null)
+            if (isNew)
             {
-                // Bound earlier, yet unknown again (the host was changed since): a fresh check-in.
+                if (record is null)
+                    EvictCheckIns(_options.MaxCheckIns - 1);
                 record = new CheckInRecord { Id = identity.CheckInId, FirstSeen = now };
             }
-            record.SmbiosUuid = identity.Uuid;
+            record!.SmbiosUuid = identity.Uuid;
             record.Serial = identity.Serial;
             record.Platform = identity.PlatformName;
             record.Arch = identity.Arch;
@@ -377,13 +439,27 @@ internal sealed partial class BootService
             record.LastSeen = now;
             record.Boots++;
             CheckIns.Upsert(record);
-            // One audit record per new machine: repeated boots update the check-in, not the log.
-            if (isNew)
-                _audit.Append(new AuditEntry("pxe", "boot.checked-in", "checkin:" + identity.Mac, AuditEntry.Success, client, identity.ToString()));
             return isNew;
         });
-        if (first)
-            LogCheckedIn(_logger, identity.ToString(), client);
+        if (!first)
+            return;
+        var admission = _events.Admit("boot.checked-in", client);
+        if (admission.Decision != EventDecision.Count)
+        {
+            _database.Write(() => _audit.Append(new AuditEntry("pxe", "boot.checked-in", "checkin:" + identity.Mac, AuditEntry.Success, client,
+                identity + admission.Suffix(_events.WindowMinutes))));
+        }
+        LogCheckedIn(_logger, identity.ToString(), client);
+    }
+
+    /// <summary>Deletes the least recently seen check-ins until at most <paramref name="keep"/> remain.</summary>
+    private void EvictCheckIns(int keep)
+    {
+        var excess = CheckIns.Count() - keep;
+        if (excess <= 0)
+            return;
+        foreach (var old in CheckIns.Query().OrderBy(c => c.LastSeen).Limit(excess).ToList())
+            CheckIns.Delete(old.Id);
     }
 
     /// <summary>
@@ -414,11 +490,29 @@ internal sealed partial class BootService
         LogWithdrawn(_logger, arming.Id, reason);
     }
 
-    private BootCfgResult Refuse(ArmingRecord? arming, string? client, int status, string action, string reason)
+    private const string UnknownReason = "The boot.cfg URL is not valid.";
+
+    /// <summary>Unknown tokens are what a guesser sends: audited within the per-source budget, never one record each.</summary>
+    private BootCfgResult Unknown(string? client)
     {
-        _database.Write(() => Denied(arming, client, status, action, reason));
-        return new BootCfgResult(status, null, reason);
+        var admission = _events.Admit("boot.cfg-unknown", client);
+        if (admission.Decision != EventDecision.Count)
+            _database.Write(() => Denied(null, client, 404, "boot.cfg-unknown", UnknownReason + admission.Suffix(_events.WindowMinutes)));
+        return new BootCfgResult(404, null, UnknownReason);
     }
+
+    /// <summary>A client outside <see cref="BootOptions.AllowedNetworks"/> asked the provisioning side; audited within the per-source budget.</summary>
+    public void RefuseClient(string? client, string path)
+    {
+        var admission = _events.Admit("boot.client-refused", client);
+        if (admission.Decision == EventDecision.Count)
+            return;
+        _database.Write(() => _audit.Append(new AuditEntry("pxe", "boot.client-refused", "boot:network", AuditEntry.Denied, client,
+            $"ALERT: a client outside RecoveryAssist:Boot:AllowedNetworks asked {Truncate(path, 100)} (HTTP 403)" + admission.Suffix(_events.WindowMinutes))));
+        LogClientRefused(_logger, client);
+    }
+
+    private static string Truncate(string text, int length) => text.Length <= length ? text : text[..length] + "...";
 
     private BootCfgResult Denied(ArmingRecord? arming, string? client, int status, string action, string reason)
     {
@@ -467,6 +561,15 @@ internal sealed partial class BootService
 
     [LoggerMessage(EventId = 6012, Level = LogLevel.Warning, Message = "Session {SessionId} refused the network-boot reveal: {Code}")]
     private static partial void LogRevealRefused(ILogger logger, Guid sessionId, string code);
+
+    [LoggerMessage(EventId = 6014, Level = LogLevel.Warning, Message = "Recovery menu of session {SessionId} refused to {Client}: it was first served to another address")]
+    private static partial void LogMenuRefused(ILogger logger, Guid sessionId, string? client);
+
+    [LoggerMessage(EventId = 6015, Level = LogLevel.Warning, Message = "Session {SessionId}: a BIOS machine asked the menu, but image {Image} loads mboot.c32 (COM32), which iPXE cannot run; network entry not offered")]
+    private static partial void LogBiosNotOffered(ILogger logger, Guid sessionId, string image);
+
+    [LoggerMessage(EventId = 6016, Level = LogLevel.Warning, Message = "Provisioning request from {Client} refused: not in RecoveryAssist:Boot:AllowedNetworks")]
+    private static partial void LogClientRefused(ILogger logger, string? client);
 
     [LoggerMessage(EventId = 6013, Level = LogLevel.Error, Message = "boot.cfg of session {SessionId} could not be prepared ({Error})")]
     private static partial void LogBootCfgFailed(ILogger logger, Guid sessionId, string error);

@@ -1,6 +1,7 @@
 using System.Net.Sockets;
 using System.Text;
 using Microsoft.Extensions.Options;
+using RecoveryAssist.Server.Features.Network;
 using RecoveryAssist.Tftp;
 using RecoveryAssist.Tftp.Files;
 
@@ -23,11 +24,14 @@ internal sealed partial class BootTftpHost : IHostedService, IAsyncDisposable
     private readonly ILoggerFactory _loggers;
     private readonly TimeProvider _time;
     private readonly TftpFileMap _files = new();
+    private readonly string _listenAddress;
     private TftpServer? _server;
 
-    public BootTftpHost(IOptions<BootOptions> options, BootScripts scripts, BootImages images, ILoggerFactory loggers, TimeProvider time)
+    public BootTftpHost(IOptions<BootOptions> options, BootScripts scripts, BootImages images, ILoggerFactory loggers, TimeProvider time, ListenSides sides)
     {
         _options = options.Value;
+        // TFTP serves the same network as /boot: the provisioning side's address, never all addresses by default.
+        _listenAddress = _options.TftpListenAddress ?? sides.ProvisioningUrl.EndPoint.Address.ToString();
         _scripts = scripts;
         _images = images;
         _loggers = loggers;
@@ -76,7 +80,7 @@ internal sealed partial class BootTftpHost : IHostedService, IAsyncDisposable
             return;
         var server = new TftpServer(Options.Create(new TftpServerOptions
         {
-            ListenAddress = _options.TftpListenAddress,
+            ListenAddress = _listenAddress,
             Port = _options.TftpPort,
             CaseInsensitiveNames = true,
         }), _files, _loggers.CreateLogger<TftpServer>(), _time);
@@ -87,7 +91,7 @@ internal sealed partial class BootTftpHost : IHostedService, IAsyncDisposable
         }
         catch (SocketException e)
         {
-            LogCannotListen(_logger, _options.TftpListenAddress, _options.TftpPort, e.Message);
+            LogCannotListen(_logger, _listenAddress, _options.TftpPort, e.Message);
             await server.DisposeAsync().ConfigureAwait(false);
         }
     }

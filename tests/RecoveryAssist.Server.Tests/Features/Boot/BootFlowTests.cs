@@ -49,7 +49,7 @@ public sealed partial class BootFlowTests : IAsyncLifetime
 
     private async Task<string> ScriptAsync(string mac, string platform = "efi", string uuid = "", string serial = "")
     {
-        using var response = await _f.Appliance.Anonymous().GetAsync(Query(mac, platform, uuid, serial));
+        using var response = await _f.Appliance.Provisioning().GetAsync(Query(mac, platform, uuid, serial));
         response.StatusCode.Should().Be(HttpStatusCode.OK);
         response.Headers.CacheControl!.NoStore.Should().BeTrue();
         return await response.Content.ReadAsStringAsync();
@@ -124,7 +124,7 @@ public sealed partial class BootFlowTests : IAsyncLifetime
             .And.Contain("kernel http://10.0.0.5:8080/boot/images/esxi-8.0u2/EFI/BOOT/BOOTX64.EFI -c http://10.0.0.5:8080/boot/cfg/")
             .And.NotContain(key.Reveal());
         var token = TokenPattern().Match(menu).Groups[1].Value;
-        var client = _f.Appliance.Anonymous();
+        var client = _f.Appliance.Provisioning();
 
         using var first = await client.GetAsync($"/boot/cfg/{token}/boot.cfg");
         var bootCfg = await first.Content.ReadAsStringAsync();
@@ -149,7 +149,7 @@ public sealed partial class BootFlowTests : IAsyncLifetime
         afterwards.Should().Be("#!ipxe\n# RecoveryAssist: no-armed-recovery-for-this-host\necho RecoveryAssist: no-armed-recovery-for-this-host, booting from local disk\nexit\n");
         var audit = _f.Audit(sessionId);
         audit.Select(a => a.Action).Should().ContainInOrder("session.armed", "boot.armed", "boot.menu-served", "boot.cfg-served", "session.revealed", "boot.cfg-replayed");
-        audit.Single(a => a.Action == "boot.cfg-replayed").Detail.Should().StartWith("ALERT: This one-time boot.cfg was already served (to 127.0.0.1 at ");
+        audit.Single(a => a.Action == "boot.cfg-replayed").Detail.Should().StartWith("ALERT: This one-time boot.cfg was already served (at ");
         audit.Where(a => a.Action.StartsWith("boot.cfg", StringComparison.Ordinal)).Should().OnlyContain(a => a.ClientAddress == "127.0.0.1");
         _f.AllAudit().Should().NotContain(a => (a.Detail ?? "").Contains(token, StringComparison.Ordinal) || (a.Detail ?? "").Contains(key.Reveal(), StringComparison.Ordinal));
         _f.VerifyAudit().Should().BeNull();
@@ -162,7 +162,7 @@ public sealed partial class BootFlowTests : IAsyncLifetime
         var token = TokenPattern().Match(await ScriptAsync("52-54-00-aa-00-04")).Groups[1].Value;
         _f.Time.Advance(TimeSpan.FromMinutes(31));
 
-        using var response = await _f.Appliance.Anonymous().GetAsync($"/boot/cfg/{token}/boot.cfg");
+        using var response = await _f.Appliance.Provisioning().GetAsync($"/boot/cfg/{token}/boot.cfg");
 
         response.StatusCode.Should().Be(HttpStatusCode.Gone);
         (await response.Content.ReadAsStringAsync()).Should().NotContain(key.Reveal());
@@ -175,7 +175,7 @@ public sealed partial class BootFlowTests : IAsyncLifetime
         await ArmedAsync("twice.lab", "52:54:00:aa:00:05");
         var firstToken = TokenPattern().Match(await ScriptAsync("52-54-00-aa-00-05")).Groups[1].Value;
         var secondToken = TokenPattern().Match(await ScriptAsync("52-54-00-aa-00-05")).Groups[1].Value;
-        var client = _f.Appliance.Anonymous();
+        var client = _f.Appliance.Provisioning();
 
         (await client.GetAsync($"/boot/cfg/{firstToken}/boot.cfg")).StatusCode.Should().Be(HttpStatusCode.Gone);
         (await client.GetAsync($"/boot/cfg/{secondToken}/boot.cfg")).StatusCode.Should().Be(HttpStatusCode.OK);
@@ -188,7 +188,7 @@ public sealed partial class BootFlowTests : IAsyncLifetime
         var token = TokenPattern().Match(await ScriptAsync("52-54-00-aa-00-06")).Groups[1].Value;
 
         using var disarm = await _f.TechOne.DeleteAsync($"/api/boot/sessions/{sessionId}/arm");
-        using var fetch = await _f.Appliance.Anonymous().GetAsync($"/boot/cfg/{token}/boot.cfg");
+        using var fetch = await _f.Appliance.Provisioning().GetAsync($"/boot/cfg/{token}/boot.cfg");
         var script = await ScriptAsync("52-54-00-aa-00-06");
 
         disarm.StatusCode.Should().Be(HttpStatusCode.OK, await disarm.Content.ReadAsStringAsync());
@@ -202,7 +202,7 @@ public sealed partial class BootFlowTests : IAsyncLifetime
 
         var (servedSession, _) = await ArmedAsync("served.lab", "52:54:00:aa:00:07");
         var servedToken = TokenPattern().Match(await ScriptAsync("52-54-00-aa-00-07")).Groups[1].Value;
-        (await _f.Appliance.Anonymous().GetAsync($"/boot/cfg/{servedToken}/boot.cfg")).StatusCode.Should().Be(HttpStatusCode.OK);
+        (await _f.Appliance.Provisioning().GetAsync($"/boot/cfg/{servedToken}/boot.cfg")).StatusCode.Should().Be(HttpStatusCode.OK);
         using var late = await _f.TechOne.DeleteAsync($"/api/boot/sessions/{servedSession}/arm");
         late.StatusCode.Should().Be(HttpStatusCode.Conflict);
         (await late.Content.ReadAsStringAsync()).Should().Contain("already served");
@@ -215,7 +215,7 @@ public sealed partial class BootFlowTests : IAsyncLifetime
         var token = TokenPattern().Match(await ScriptAsync("52-54-00-aa-00-08")).Groups[1].Value;
         (await _f.TechOne.PostAsJsonAsync($"/api/sessions/{sessionId}/cancel", new { reason = "wrong host" })).EnsureSuccessStatusCode();
 
-        using var fetch = await _f.Appliance.Anonymous().GetAsync($"/boot/cfg/{token}/boot.cfg");
+        using var fetch = await _f.Appliance.Provisioning().GetAsync($"/boot/cfg/{token}/boot.cfg");
 
         fetch.StatusCode.Should().Be(HttpStatusCode.Gone);
         (await fetch.Content.ReadAsStringAsync()).Should().NotContain(key.Reveal());
@@ -225,7 +225,7 @@ public sealed partial class BootFlowTests : IAsyncLifetime
     [Fact]
     public async Task BootCfg_UnknownToken_404Audited()
     {
-        using var response = await _f.Appliance.Anonymous().GetAsync("/boot/cfg/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA/boot.cfg");
+        using var response = await _f.Appliance.Provisioning().GetAsync("/boot/cfg/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA/boot.cfg");
 
         response.StatusCode.Should().Be(HttpStatusCode.NotFound);
         _f.AllAudit().Should().Contain(a => a.Action == "boot.cfg-unknown" && a.Outcome == AuditEntry.Denied && a.ClientAddress == "127.0.0.1");
@@ -267,7 +267,7 @@ public sealed partial class BootFlowTests : IAsyncLifetime
     {
         await RegisterImageAsync();
 
-        var client = _f.Appliance.Anonymous();
+        var client = _f.Appliance.Provisioning();
         (await client.GetStringAsync("/boot/images/esxi-8.0u2/b.b00")).Should().Be("kernel");
         (await client.GetAsync("/boot/images/esxi-8.0u2/%2e%2e%2fBOOT.CFG")).StatusCode.Should().Be(HttpStatusCode.NotFound);
         (await client.GetAsync("/boot/images/esxi-8.0u2/missing")).StatusCode.Should().Be(HttpStatusCode.NotFound);

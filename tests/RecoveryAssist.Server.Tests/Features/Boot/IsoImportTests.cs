@@ -51,7 +51,7 @@ public sealed class IsoImportTests : IAsyncLifetime
         var image = await response.Content.ReadFromJsonAsync<JsonElement>();
         image.GetProperty("build").GetString().Should().Be("8.0.2-0.0.22380479");
         image.GetProperty("efiLoader").GetString()!.ToLowerInvariant().Should().Be("efi/boot/bootx64.efi");
-        var anonymous = _appliance.Anonymous();
+        var anonymous = _appliance.Provisioning();
         (await anonymous.GetByteArrayAsync("/boot/images/esxi-iso/efi/boot/bootx64.efi")).Should().Equal(efi);
         (await anonymous.GetStringAsync("/boot/images/esxi-iso/boot.cfg")).Should().Be(InstallerIso.BootCfg);
         (await anonymous.GetStringAsync("/boot/images/esxi-iso/b.b00")).Should().Be("kernel");
@@ -68,7 +68,7 @@ public sealed class IsoImportTests : IAsyncLifetime
         (await UploadAsync("twice", bytes)).StatusCode.Should().Be(HttpStatusCode.Created);
 
         Directory.GetDirectories(Path.Combine(_appliance.DataDirectory, "images")).Should().ContainSingle();
-        (await _appliance.Anonymous().GetStringAsync("/boot/images/twice/boot.cfg")).Should().Be(InstallerIso.BootCfg);
+        (await _appliance.Provisioning().GetStringAsync("/boot/images/twice/boot.cfg")).Should().Be(InstallerIso.BootCfg);
     }
 
     [Fact]
@@ -91,7 +91,7 @@ public sealed class IsoImportTests : IAsyncLifetime
 
         Directory.GetDirectories(images).Select(Path.GetFileName).Should().BeEquivalentTo(
             [Path.GetFileName(registered), "operator-notes"], "only directories an upload names are swept, never a registered one");
-        (await restarted.Anonymous().GetStringAsync("/boot/images/kept/boot.cfg")).Should().Be(InstallerIso.BootCfg);
+        (await restarted.Provisioning().GetStringAsync("/boot/images/kept/boot.cfg")).Should().Be(InstallerIso.BootCfg);
     }
 
     public static TheoryData<string, string> Damages() => new()

@@ -149,7 +149,9 @@ public sealed class EscrowApiTests : IAsyncLifetime
         // refuses from the Content-Length alone (a client that keeps sending would see a reset).
         using var tcp = new System.Net.Sockets.TcpClient();
         await tcp.ConnectAsync(_appliance.Address.Host, _appliance.Address.Port);
-        var stream = tcp.GetStream();
+        await using var stream = new System.Net.Security.SslStream(tcp.GetStream(), false, (_, certificate, _, _) =>
+            certificate is not null && RecoveryAssist.Server.Features.Network.TlsCertificate.Fingerprint(new System.Security.Cryptography.X509Certificates.X509Certificate2(certificate)) == _appliance.CertificateFingerprint);
+        await stream.AuthenticateAsClientAsync("localhost");
         var head = $"POST /api/hosts HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer {_appliance.CreateToken("admin")}\r\nContent-Type: application/json\r\nContent-Length: {9 * 1024 * 1024}\r\n\r\n{{\"name\":\"";
         await stream.WriteAsync(Encoding.ASCII.GetBytes(head));
         var buffer = new byte[512];

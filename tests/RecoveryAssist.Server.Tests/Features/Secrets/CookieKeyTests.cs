@@ -16,7 +16,7 @@ public sealed class CookieKeyTests
             await using (var appliance = await TestAppliance.StartAsync(dataDirectory))
             {
                 appliance.CreateUser("tech-cookie", "Technician");
-                using var client = new HttpClient(new HttpClientHandler { CookieContainer = cookies }) { BaseAddress = appliance.Address };
+                using var client = new HttpClient(appliance.Handler(cookies)) { BaseAddress = appliance.Address };
                 (await client.PostAsJsonAsync("/api/auth/signin", new { userName = "tech-cookie", password = TestAppliance.Password })).EnsureSuccessStatusCode();
             }
 
@@ -30,7 +30,7 @@ public sealed class CookieKeyTests
 
             await using (var restarted = await TestAppliance.StartAsync(dataDirectory))
             {
-                using var client = new HttpClient(new HttpClientHandler { CookieContainer = cookies }) { BaseAddress = restarted.Address };
+                using var client = new HttpClient(restarted.Handler(new CookieContainer())) { BaseAddress = restarted.Address };
                 // The restarted appliance listens on another port: the cookie is sent again by hand.
                 var cookie = cookies.GetAllCookies().Single();
                 client.DefaultRequestHeaders.Add("Cookie", $"{cookie.Name}={cookie.Value}");
