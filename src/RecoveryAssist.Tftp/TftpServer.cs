@@ -32,6 +32,7 @@ public sealed class TftpServer : IHostedService, IAsyncDisposable
     private readonly TftpMetrics _metrics;
     private readonly NegotiationLimits _limits;
     private readonly BusyPoll _busyPoll;
+    private readonly LogBudget _refusalLog;
     private readonly ConcurrentDictionary<SocketAddress, Task> _transfers = new();
     private CancellationTokenSource? _stopping;
     private Socket? _listener;
@@ -61,8 +62,9 @@ public sealed class TftpServer : IHostedService, IAsyncDisposable
         _logger = logger ?? NullLogger<TftpServer>.Instance;
         _time = timeProvider ?? TimeProvider.System;
         _metrics = new TftpMetrics(meterFactory);
-        _limits = new NegotiationLimits(_options.MaxBlockSize, _options.MaxWindowSize, _options.MaxWindowBytes, _options.Timeout);
+        _limits = new NegotiationLimits(_options.MaxBlockSize, _options.MaxWindowSize, _options.MaxWindowBytes, _options.Timeout, _options.MaxClientTimeoutSeconds);
         _busyPoll = BusyPoll.ForThisMachine(_options.BusyPollMicroseconds);
+        _refusalLog = new LogBudget(_time, TftpServerOptions.DefaultRefusalLogsPerSecond);
     }
 
     /// <summary>The bound listen endpoint once started (useful with <c>Port = 0</c>).</summary>
@@ -235,12 +237,10 @@ public sealed class TftpServer : IHostedService, IAsyncDisposable
         TftpPacket? decoded = TftpPacketCodec.Decode(packet, out TftpParseError? parseError);
         switch (decoded)
         {
+            // Junk and stray DATA/ACK on the listen port get no answer: answering a flood would keep the
+            // listener busy sending while good requests wait, and would reflect traffic to spoofed addresses.
             case null:
-                if (!(TftpPacketCodec.TryReadOpcode(packet, out TftpOpcode opcode) && opcode == TftpOpcode.Error))
-                {
-                    Refuse(listener, from, TftpErrorCode.IllegalOperation, $"malformed request: {parseError!.Reason}");
-                }
-
+                Drop(from, $"malformed request: {parseError!.Reason}");
                 break;
             case TftpRequestPacket { Opcode: TftpOpcode.WriteRequest }:
                 Refuse(listener, from, TftpErrorCode.AccessViolation, "write requests are refused: this server is read-only");
@@ -251,7 +251,7 @@ public sealed class TftpServer : IHostedService, IAsyncDisposable
             case TftpErrorPacket:
                 break;
             default:
-                Refuse(listener, from, TftpErrorCode.UnknownTransferId, "unknown transfer ID");
+                Drop(from, "not a request on the listen port");
                 break;
         }
     }
@@ -296,6 +296,12 @@ public sealed class TftpServer : IHostedService, IAsyncDisposable
             return;
         }
 
+        if (TransfersFrom(client) >= _options.MaxTransfersPerAddress)
+        {
+            Refuse(listener, from, TftpErrorCode.NotDefined, "too many transfers from this address; try again later");
+            return;
+        }
+
         long started = _time.GetTimestamp();
         var endPoint = (IPEndPoint)UdpTransferRunner.ToEndPoint(client);
         Task<TftpFile?> opening;
@@ -326,6 +332,36 @@ public sealed class TftpServer : IHostedService, IAsyncDisposable
         (Thread thread, Task done) = NewThread("tftp-transfer", () => RunTransfer(listener, request, client, netascii, opening, started));
         _transfers[client] = done;
         thread.Start();
+    }
+
+    /// <summary>Transfers running for the IP address of <paramref name="client"/>, whatever its port.</summary>
+    private int TransfersFrom(SocketAddress client)
+    {
+        if (_transfers.IsEmpty)
+        {
+            return 0;
+        }
+
+        IPAddress address = ((IPEndPoint)UdpTransferRunner.ToEndPoint(client)).Address;
+        int count = 0;
+        foreach (SocketAddress running in _transfers.Keys)
+        {
+            if (((IPEndPoint)UdpTransferRunner.ToEndPoint(running)).Address.Equals(address))
+            {
+                count++;
+            }
+        }
+
+        return count;
+    }
+
+    private void Drop(SocketAddress from, string reason)
+    {
+        _metrics.RequestRefused();
+        if (_logger.IsEnabled(LogLevel.Debug))
+        {
+            TftpLog.RequestDropped(_logger, (IPEndPoint)UdpTransferRunner.ToEndPoint(from), reason);
+        }
     }
 
     private void RefuseMissing(Socket listener, SocketAddress client, IPEndPoint endPoint, string fileName, long started)
@@ -374,7 +410,7 @@ public sealed class TftpServer : IHostedService, IAsyncDisposable
             var runner = new UdpTransferRunner(
                 socket,
                 client,
-                sink => new ReadTransfer(file, negotiated, _options.MaxRetries, _time, sink),
+                sink => new ReadTransfer(file, negotiated, _options.MaxRetries, _time, sink, _options.FirstAckTimeout),
                 () => _stopRequested,
                 _metrics.ErrorSent,
                 _busyPoll,
@@ -414,7 +450,12 @@ public sealed class TftpServer : IHostedService, IAsyncDisposable
     private void LogRefused(IPEndPoint client, string file, long started, string detail)
     {
         _metrics.RequestRefused();
-        TftpLog.TransferEnded(_logger, TransferOutcome.Refused, client, file, "none", 0, (long)_time.GetElapsedTime(started).TotalMilliseconds, 0, detail);
+        // A flood of bad requests must not queue thousands of log lines (a full console logger blocks its writer).
+        if (_refusalLog.TryTake(out long suppressed))
+        {
+            TftpLog.TransferEnded(_logger, TransferOutcome.Refused, client, file, "none", 0, (long)_time.GetElapsedTime(started).TotalMilliseconds, 0,
+                suppressed == 0 ? detail : $"{detail} ({suppressed} similar refusals not logged)");
+        }
     }
 
     private void Refuse(Socket listener, SocketAddress to, TftpErrorCode code, string message)

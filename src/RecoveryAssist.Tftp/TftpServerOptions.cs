@@ -41,6 +41,22 @@ public sealed class TftpServerOptions
     /// Clients that usually answer slower are never polled for. 0 turns polling off.</summary>
     public const int DefaultBusyPollMicroseconds = 200;
 
+    /// <summary>The longest retransmission timeout a client may negotiate (RFC 2349 timeout option); a larger
+    /// one is left out of the OACK, which RFC 2349 allows, and the server's own <see cref="Timeout"/> applies.
+    /// Bounds how long a silent client holds a transfer slot.</summary>
+    public const int DefaultMaxClientTimeoutSeconds = 5;
+
+    /// <summary>How long a new transfer waits for the client's first ACK. Before it the server has sent one
+    /// small packet (the OACK, or DATA 1 of 512 bytes) and sends nothing more: an unanswered request from a
+    /// spoofed address costs one small packet and this much of one slot.</summary>
+    public static readonly TimeSpan DefaultFirstAckTimeout = TimeSpan.FromSeconds(3);
+
+    /// <summary>Transfers one client address may run at once: a PXE client loads one file at a time.</summary>
+    public const int DefaultMaxTransfersPerAddress = 4;
+
+    /// <summary>Log lines of refused or dropped requests per second; the rest are counted into the next line.</summary>
+    public const int DefaultRefusalLogsPerSecond = 10;
+
     /// <summary>Address to listen on. Default: all IPv4 addresses.</summary>
     public string ListenAddress { get; set; } = IPAddress.Any.ToString();
 
@@ -60,6 +76,15 @@ public sealed class TftpServerOptions
     /// <summary>Retransmission timeout when the client sends no timeout option,
     /// 10 ms..255 s. Default <see cref="DefaultTimeout"/>.</summary>
     public TimeSpan Timeout { get; set; } = DefaultTimeout;
+
+    /// <summary>Upper bound of the client's timeout option, 1..255 s. Default <see cref="DefaultMaxClientTimeoutSeconds"/>.</summary>
+    public int MaxClientTimeoutSeconds { get; set; } = DefaultMaxClientTimeoutSeconds;
+
+    /// <summary>Wait for the first ACK, 100 ms..60 s. Default <see cref="DefaultFirstAckTimeout"/>.</summary>
+    public TimeSpan FirstAckTimeout { get; set; } = DefaultFirstAckTimeout;
+
+    /// <summary>Transfers at once per client IP address, 1..10000. Default <see cref="DefaultMaxTransfersPerAddress"/>.</summary>
+    public int MaxTransfersPerAddress { get; set; } = DefaultMaxTransfersPerAddress;
 
     /// <summary>Re-sends before giving up, 0..100. Default <see cref="DefaultMaxRetries"/>.</summary>
     public int MaxRetries { get; set; } = DefaultMaxRetries;

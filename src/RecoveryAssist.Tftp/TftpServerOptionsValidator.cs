@@ -24,6 +24,12 @@ public sealed class TftpServerOptionsValidator : IValidateOptions<TftpServerOpti
         Range(failures, nameof(options.MaxFileNameLength), options.MaxFileNameLength, 1, 1024);
         Range(failures, nameof(options.SocketBufferSize), options.SocketBufferSize, 64 * 1024, 64 * 1024 * 1024);
         Range(failures, nameof(options.BusyPollMicroseconds), options.BusyPollMicroseconds, 0, 1000);
+        Range(failures, nameof(options.MaxClientTimeoutSeconds), options.MaxClientTimeoutSeconds, 1, 255);
+        Range(failures, nameof(options.MaxTransfersPerAddress), options.MaxTransfersPerAddress, 1, 10000);
+        if (options.FirstAckTimeout < TimeSpan.FromMilliseconds(100) || options.FirstAckTimeout > TimeSpan.FromSeconds(60))
+        {
+            failures.Add($"Tftp:FirstAckTimeout {options.FirstAckTimeout} must be between 100 ms and 60 s.");
+        }
         if (options.Timeout < TimeSpan.FromMilliseconds(10) || options.Timeout > TimeSpan.FromSeconds(255))
         {
             failures.Add($"Tftp:Timeout {options.Timeout} must be between 10 ms and 255 s.");

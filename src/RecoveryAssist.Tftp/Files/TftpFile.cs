@@ -21,6 +21,9 @@ public abstract class TftpFile : IDisposable
     public static TftpFile OpenRead(string path) =>
         new DiskTftpFile(File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.Read));
 
+    /// <summary>Serves a file already opened (and checked) by the caller; the transfer disposes the handle.</summary>
+    public static TftpFile FromHandle(SafeFileHandle handle) => new DiskTftpFile(handle);
+
     public void Dispose()
     {
         Dispose(disposing: true);

@@ -24,6 +24,17 @@ public sealed class TftpFileMap : ITftpFileProvider
         return Add(name, (_, _) => ValueTask.FromResult<TftpFile?>(File.Exists(fullPath) ? TftpFile.OpenRead(fullPath) : null));
     }
 
+    /// <summary>
+    /// Adds a file that must stay under <paramref name="root"/>: at every open, what was opened is checked to lie
+    /// under the root, so a file later swapped for a symbolic link to elsewhere answers "file not found".
+    /// </summary>
+    public TftpFileMap AddConfinedFile(string name, string path, string root)
+    {
+        string fullPath = Path.GetFullPath(path);
+        string resolvedRoot = ConfinedFile.ResolveRoot(root);
+        return Add(name, (_, _) => ValueTask.FromResult<TftpFile?>(ConfinedFile.OpenHandle(fullPath, resolvedRoot) is { } handle ? TftpFile.FromHandle(handle) : null));
+    }
+
     /// <summary>Adds every regular file under <paramref name="directory"/>, named by its
     /// relative path with '/' separators. Symbolic links are skipped so the map cannot be
     /// pointed outside the directory later.</summary>

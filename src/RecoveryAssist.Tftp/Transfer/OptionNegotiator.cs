@@ -4,13 +4,13 @@ using RecoveryAssist.Tftp.Protocol;
 namespace RecoveryAssist.Tftp.Transfer;
 
 /// <summary>Server limits that bound what a client may negotiate.</summary>
-internal sealed record NegotiationLimits(int MaxBlockSize, int MaxWindowSize, int MaxWindowBytes, TimeSpan DefaultTimeout);
+internal sealed record NegotiationLimits(int MaxBlockSize, int MaxWindowSize, int MaxWindowBytes, TimeSpan DefaultTimeout, int MaxTimeoutSeconds = TftpServerOptions.DefaultMaxClientTimeoutSeconds);
 
 /// <summary>RFC 2347 option negotiation for a read request. Pure.
 /// Rules: option names are case-insensitive and the first occurrence wins; unknown options
 /// and values that are not decimal numbers are ignored (left out of the OACK);
 /// blksize below 8 is ignored, above the limit it is lowered (RFC 2348);
-/// timeout outside 1..255 seconds is ignored (RFC 2349); tsize is answered with the real
+/// timeout outside 1..255 seconds, or above the server's bound, is ignored (RFC 2349 lets a server refuse it); tsize is answered with the real
 /// size (RFC 2349), except for an empty file; windowsize outside 1..65535 is ignored, above the limit
 /// (in blocks, or in bytes of one window) lowered (RFC 7440).</summary>
 internal static class OptionNegotiator
@@ -51,7 +51,7 @@ internal static class OptionNegotiator
                     blockSize = (int)Math.Min(value, Math.Min(limits.MaxBlockSize, TftpPacketCodec.MaxBlockSize));
                     acknowledged.Add(Pair(name, blockSize));
                     break;
-                case TimeoutOption when value is >= MinTimeoutSeconds and <= MaxTimeoutSeconds:
+                case TimeoutOption when value >= MinTimeoutSeconds && value <= Math.Min(MaxTimeoutSeconds, limits.MaxTimeoutSeconds):
                     timeout = TimeSpan.FromSeconds(value);
                     acknowledged.Add(Pair(name, value));
                     break;

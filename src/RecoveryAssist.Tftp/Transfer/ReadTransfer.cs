@@ -38,15 +38,19 @@ internal sealed class ReadTransfer : IDisposable
     private readonly int _packetSize;
     private readonly int _batchPackets;
 
+    private readonly TimeSpan _firstAckTimeout;
     private bool _awaitingOptionAck;
+    private bool _acknowledgedOnce;
     private long _windowStart = 1;
     private long _nextToSend = 1;
     private long _highestSent;
     private long _deadline;
     private int _tries;
 
-    public ReadTransfer(TftpFile file, NegotiatedOptions options, int maxRetries, TimeProvider time, ITftpPacketSink sink)
+    /// <param name="firstAckTimeout">How long the first packet waits for its ACK; it is never sent again (null: like any other packet).</param>
+    public ReadTransfer(TftpFile file, NegotiatedOptions options, int maxRetries, TimeProvider time, ITftpPacketSink sink, TimeSpan? firstAckTimeout = null)
     {
+        _firstAckTimeout = firstAckTimeout ?? TimeSpan.Zero;
         _file = file;
         Options = options;
         _maxRetries = maxRetries;
@@ -89,7 +93,10 @@ internal sealed class ReadTransfer : IDisposable
         }
     }
 
-    /// <summary>Sends the OACK, or the first window when no option was accepted.</summary>
+    /// <summary>
+    /// Sends the OACK, or the first block when no option was accepted (then the window is one 512-byte block):
+    /// one small packet, whatever the request asked for, until the client has answered once.
+    /// </summary>
     public void Start()
     {
         if (Options.OptionAck is { } optionAck)
@@ -100,6 +107,11 @@ internal sealed class ReadTransfer : IDisposable
         else
         {
             SendWindow();
+        }
+
+        if (_firstAckTimeout > TimeSpan.Zero)
+        {
+            _deadline = _time.GetTimestamp() + (long)(_firstAckTimeout.TotalSeconds * _time.TimestampFrequency);
         }
     }
 
@@ -135,7 +147,9 @@ internal sealed class ReadTransfer : IDisposable
             return;
         }
 
-        if (_tries >= _maxRetries)
+        // An unanswered first packet is not sent again: the request may come from a spoofed address, and a client
+        // that lost it asks again with a new request.
+        if (_tries >= _maxRetries || (!_acknowledgedOnce && _firstAckTimeout > TimeSpan.Zero))
         {
             Outcome = TransferOutcome.TimedOut;
             return;
@@ -177,6 +191,7 @@ internal sealed class ReadTransfer : IDisposable
             }
 
             _awaitingOptionAck = false;
+            _acknowledgedOnce = true;
             _tries = 0;
             SendWindow();
             return;
@@ -191,6 +206,7 @@ internal sealed class ReadTransfer : IDisposable
         }
 
         long acknowledged = lastAcknowledged + distance;
+        _acknowledgedOnce = true;
         _windowStart = acknowledged + 1;
         _tries = 0;
         if (acknowledged == _lastBlock)

@@ -114,19 +114,77 @@ public sealed class TftpServerTests
     }
 
     [Theory]
-    [InlineData(new byte[] { 0, 1, (byte)'f', 0, (byte)'m', (byte)'a', (byte)'i', (byte)'l', 0 }, TftpErrorCode.IllegalOperation)]
-    [InlineData(new byte[] { 0, 1, (byte)'f', 0, (byte)'o' }, TftpErrorCode.IllegalOperation)]
-    [InlineData(new byte[] { 0, 42, 1, 2, 3 }, TftpErrorCode.IllegalOperation)]
-    [InlineData(new byte[] { 0, 4, 0, 1 }, TftpErrorCode.UnknownTransferId)]
-    [InlineData(new byte[] { 0, 3, 0, 1, 7 }, TftpErrorCode.UnknownTransferId)]
-    public async Task ListenPort_UnexpectedPacket_GetsErrorPacket(byte[] packet, TftpErrorCode code)
+    [InlineData(new byte[] { 0, 1, (byte)'f', 0, (byte)'o' })]
+    [InlineData(new byte[] { 0, 42, 1, 2, 3 })]
+    [InlineData(new byte[] { 0, 4, 0, 1 })]
+    [InlineData(new byte[] { 0, 3, 0, 1, 7 })]
+    public async Task ListenPort_JunkPacket_NoAnswerAndNextRequestServed(byte[] packet)
     {
         await using var running = await RunningServer.StartAsync(Files());
         using var client = new RawTftpClient();
 
         client.Send(running.EndPoint, packet);
+        client.SendReadRequest(running.EndPoint, "file.bin");
 
-        client.Receive().Packet.Should().BeOfType<TftpErrorPacket>().Which.Code.Should().Be(code);
+        // Loopback keeps order: an answer to the junk would arrive before block 1.
+        client.Receive().Packet.Should().BeOfType<TftpDataPacket>().Which.Block.Should().Be(1);
+    }
+
+    [Fact]
+    public async Task ListenPort_UnsupportedMode_GetsIllegalOperation()
+    {
+        await using var running = await RunningServer.StartAsync(Files());
+        using var client = new RawTftpClient();
+
+        client.Send(running.EndPoint, new byte[] { 0, 1, (byte)'f', 0, (byte)'m', (byte)'a', (byte)'i', (byte)'l', 0 });
+
+        client.Receive().Packet.Should().BeOfType<TftpErrorPacket>().Which.Code.Should().Be(TftpErrorCode.IllegalOperation);
+    }
+
+    [Fact]
+    public async Task ReadRequest_OverPerAddressBound_RefusedWhileOtherAddressesServed()
+    {
+        await using var running = await RunningServer.StartAsync(Files(), o => o.MaxTransfersPerAddress = 2);
+        var greedy = Enumerable.Range(0, 3).Select(_ => new RawTftpClient(address: IPAddress.Parse("127.0.0.2"))).ToList();
+        using var other = new RawTftpClient();
+        try
+        {
+            greedy[0].SendReadRequest(running.EndPoint, "file.bin");
+            greedy[0].Receive().Packet.Should().BeOfType<TftpDataPacket>();
+            greedy[1].SendReadRequest(running.EndPoint, "file.bin");
+            greedy[1].Receive().Packet.Should().BeOfType<TftpDataPacket>();
+
+            greedy[2].SendReadRequest(running.EndPoint, "file.bin");
+            other.SendReadRequest(running.EndPoint, "file.bin");
+
+            greedy[2].Receive().Packet.Should().Be(new TftpErrorPacket(TftpErrorCode.NotDefined, "too many transfers from this address; try again later"));
+            var (data, port) = other.Receive();
+            other.ReceiveRest((TftpDataPacket)data, port, 512).Should().Equal(TwoBlocks);
+        }
+        finally
+        {
+            greedy.ForEach(g => g.Dispose());
+        }
+    }
+
+    [Fact]
+    public async Task ReadRequest_FirstPacketUnanswered_SentOnceThenSlotReclaimed()
+    {
+        await using var running = await RunningServer.StartAsync(Files(), o =>
+        {
+            o.Timeout = TimeSpan.FromMilliseconds(20);
+            o.FirstAckTimeout = TimeSpan.FromMilliseconds(200);
+        });
+        using var client = new RawTftpClient();
+
+        client.SendReadRequest(running.EndPoint, "file.bin", ("blksize", "65464"), ("timeout", "255"), ("windowsize", "64"));
+        var (oack, _) = client.Receive();
+        await WaitIdleAsync(running);
+
+        oack.Should().BeOfType<TftpOptionAckPacket>().Which.Options.Should().NotContain(o => o.Key == "timeout", "a timeout above the bound is refused (RFC 2349)");
+        client.ReceivesNothing(50).Should().BeTrue("nothing is sent again before the client has answered once");
+        running.Logger.Entries.Should().ContainSingle(e => e.EventId == 5002).Which.Message.Should()
+            .StartWith("TFTP transfer TimedOut").And.Contain("retransmissions 0");
     }
 
     [Fact]
@@ -254,10 +312,13 @@ public sealed class TftpServerTests
         using var client = new RawTftpClient();
 
         client.SendReadRequest(running.EndPoint, "file.bin");
+        var (first, port) = client.Receive();
+        client.SendAck(port, 1);
         var blocks = Enumerable.Range(0, 3).Select(_ => ((TftpDataPacket)client.Receive().Packet).Block).ToList();
         await WaitIdleAsync(running);
 
-        blocks.Should().Equal(1, 1, 1);
+        ((TftpDataPacket)first).Block.Should().Be(1);
+        blocks.Should().Equal(2, 2, 2);
         running.Logger.Entries.Should().ContainSingle(e => e.EventId == 5002).Which.Message.Should()
             .StartWith("TFTP transfer TimedOut").And.Contain("retransmissions 2");
     }

@@ -11,9 +11,10 @@ internal sealed class RawTftpClient : IDisposable
     private readonly Socket _socket = new(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
     private readonly byte[] _buffer = new byte[70000];
 
-    public RawTftpClient(int receiveTimeoutMs = 5000)
+    /// <param name="address">The loopback address to send from (127.0.0.2 is another client to the server).</param>
+    public RawTftpClient(int receiveTimeoutMs = 5000, IPAddress? address = null)
     {
-        _socket.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        _socket.Bind(new IPEndPoint(address ?? IPAddress.Loopback, 0));
         _socket.ReceiveTimeout = receiveTimeoutMs;
     }
 
@@ -42,6 +43,19 @@ internal sealed class RawTftpClient : IDisposable
         TftpPacket packet = TftpPacketCodec.Decode(_buffer.AsSpan(0, length), out TftpParseError? error)
             ?? throw new InvalidOperationException($"server sent a malformed packet: {error!.Reason}");
         return (packet, (IPEndPoint)from);
+    }
+
+    /// <summary>The sizes of the datagrams already queued for this socket, read without waiting.</summary>
+    public List<int> DrainQueued()
+    {
+        var sizes = new List<int>();
+        EndPoint from = new IPEndPoint(IPAddress.Any, 0);
+        while (_socket.Available > 0)
+        {
+            sizes.Add(_socket.ReceiveFrom(_buffer, ref from));
+        }
+
+        return sizes;
     }
 
     /// <summary>True when nothing arrives within the wait.</summary>

@@ -90,7 +90,7 @@ public sealed class OptionNegotiatorTests
 
     [Theory]
     [InlineData("timeout 1", "timeout=1", 1)]
-    [InlineData("timeout 255", "timeout=255", 255)]
+    [InlineData("timeout 5", "timeout=5", 5)]
     [InlineData("timeout 0", "none", 2)]
     [InlineData("timeout 256", "none", 2)]
     public void Negotiate_Timeout_AcceptedOnlyInRange(string options, string oack, int seconds)

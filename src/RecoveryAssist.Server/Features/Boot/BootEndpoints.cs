@@ -56,8 +56,8 @@ internal static class BootEndpoints
         });
 
         boot.MapGet("/images/{id}/{**path}", (string id, string path, BootImages images) =>
-            images.Resolve(id, path) is { } file && File.Exists(file)
-                ? Results.File(file, "application/octet-stream", enableRangeProcessing: true)
+            images.OpenRead(id, path) is { } file
+                ? Results.Stream(file, "application/octet-stream", enableRangeProcessing: true)
                 : Results.NotFound());
 
         var api = app.MapGroup("/api/boot").WithTags("Network boot");

@@ -57,8 +57,14 @@ internal sealed class BootImages
             : null;
     }
 
-    /// <summary>The boot.cfg of an image (installer trees have it at the top).</summary>
-    public string? BootCfgPath(string id) => Resolve(id, "boot.cfg");
+    /// <summary>
+    /// Opens a registered file of an image for reading, only if what is opened lies under the image's directory:
+    /// a file swapped for a symbolic link to elsewhere (kek.key) is refused (null), however the swap is timed.
+    /// </summary>
+    public FileStream? OpenRead(string id, string relativePath) =>
+        Resolve(id, relativePath) is { } path && _images.TryGetValue(id, out var image)
+            ? RecoveryAssist.Tftp.Files.ConfinedFile.OpenRead(path, RecoveryAssist.Tftp.Files.ConfinedFile.ResolveRoot(image.Record.Directory))
+            : null;
 
     /// <summary>Why <paramref name="id"/> cannot name an image (it also names a directory and URL segment), or null.</summary>
     public static string? DescribeInvalidId(string id) =>

@@ -258,8 +258,11 @@ internal sealed partial class BootService
         {
             var key = _sessions.RevealForNetworkBoot(arming.Id, new Person("pxe", null, client));
             var host = Hosts.FindById(arming.HostId);
-            var path = _images.BootCfgPath(arming.ImageId) ?? throw new FileNotFoundException("The image's boot.cfg is gone.");
-            var config = BootConfig.Parse(File.ReadAllText(path));
+            string text;
+            using (var file = _images.OpenRead(arming.ImageId, "boot.cfg") ?? throw new FileNotFoundException("The image's boot.cfg is gone or leaves the image directory."))
+            using (var reader = new StreamReader(file))
+                text = reader.ReadToEnd();
+            var config = BootConfig.Parse(text);
             config.Prefix = $"{baseUrl}/boot/images/{arming.ImageId}";
             // Paths are made relative so that mboot reads them under prefix (as VMware's PXE guide says).
             if (config.Kernel is { } kernel)

@@ -112,7 +112,7 @@ internal sealed partial class BootTftpHost : IHostedService, IAsyncDisposable
     private void AddImage(BootImageRecord image)
     {
         foreach (var file in image.Files)
-            _files.AddFile($"images/{image.Id}/{file}", Path.Combine(image.Directory, file.Replace('/', Path.DirectorySeparatorChar)));
+            _files.AddConfinedFile($"images/{image.Id}/{file}", Path.Combine(image.Directory, file.Replace('/', Path.DirectorySeparatorChar)), image.Directory);
     }
 
     [LoggerMessage(EventId = 6101, Level = LogLevel.Warning, Message = "PXE: iPXE binaries missing in {Directory}: {Missing}. TFTP cannot hand iPXE to PXE clients; install the Debian package 'ipxe' or set RecoveryAssist:Boot:IpxeDirectory")]
