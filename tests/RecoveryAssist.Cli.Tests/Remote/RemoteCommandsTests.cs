@@ -44,6 +44,46 @@ public sealed class RemoteCommandsTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Https_FirstContact_PinsTheFingerprint_ThenAChangedCertificateIsRefused()
+    {
+        _appliance.CreateUser("tech-pin", "Technician");
+        using var cli = new CliProcess(_appliance.Address);
+
+        var login = await cli.RunWithInputAsync(TestAppliance.Password + "\n", "login", "--user", "tech-pin");
+
+        login.ExitCode.Should().Be(0, login.ToString());
+        login.Error.Should().Contain("pinned the certificate").And.Contain(_appliance.CertificateFingerprint!);
+        File.ReadAllText(cli.KnownServersFile).Should().Be($"{_appliance.Address.Authority} {_appliance.CertificateFingerprint}\n");
+        (await cli.RunAsync("host", "list")).ExitCode.Should().Be(0);
+
+        File.WriteAllText(cli.KnownServersFile, $"{_appliance.Address.Authority} AA:BB:CC\n");
+        var list = await cli.RunAsync("host", "list");
+
+        list.ExitCode.Should().Be(2);
+        list.Error.Should().Contain("AA:BB:CC was pinned on first contact").And.Contain(_appliance.CertificateFingerprint!).And.Contain(cli.KnownServersFile);
+    }
+
+    [Fact]
+    public async Task Https_CaFile_TrustedWithoutPinning_OtherCaRefused()
+    {
+        using var trusted = _appliance.Cli(_appliance.CreateToken("auditor"));
+        (await trusted.RunAsync("host", "list")).ExitCode.Should().Be(0);
+        File.Exists(trusted.KnownServersFile).Should().BeFalse();
+
+        var otherCa = Path.Combine(trusted.Home, "other.pem");
+        using (var key = System.Security.Cryptography.ECDsa.Create(System.Security.Cryptography.ECCurve.NamedCurves.nistP256))
+        using (var other = new System.Security.Cryptography.X509Certificates.CertificateRequest("CN=other", key, System.Security.Cryptography.HashAlgorithmName.SHA256)
+            .CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(1)))
+            File.WriteAllText(otherCa, other.ExportCertificatePem());
+        using var refusing = new CliProcess(_appliance.Address, _appliance.CreateToken("auditor"), otherCa);
+
+        var list = await refusing.RunAsync("host", "list");
+
+        list.ExitCode.Should().Be(2);
+        list.Error.Should().Contain("does not chain to the CA in " + otherCa);
+    }
+
+    [Fact]
     public async Task Login_WrongPassword_RefusedAndNoTokenKept()
     {
         _appliance.CreateUser("tech-wrong", "Technician");
