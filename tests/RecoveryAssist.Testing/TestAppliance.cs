@@ -99,6 +99,27 @@ internal sealed class TestAppliance : IAsyncDisposable
         return client;
     }
 
+    /// <summary>
+    /// A client of the provisioning side whose connections come from <paramref name="local"/>: another loopback
+    /// address (127.0.0.2) is another machine to the appliance.
+    /// </summary>
+    public HttpClient ProvisioningFrom(IPAddress local)
+    {
+        var handler = new SocketsHttpHandler
+        {
+            ConnectCallback = async (context, cancellationToken) =>
+            {
+                var socket = new System.Net.Sockets.Socket(System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp);
+                socket.Bind(new IPEndPoint(local, 0));
+                await socket.ConnectAsync(context.DnsEndPoint, cancellationToken);
+                return new System.Net.Sockets.NetworkStream(socket, ownsSocket: true);
+            },
+        };
+        var client = new HttpClient(handler) { BaseAddress = ProvisioningAddress };
+        _clients.Add(client);
+        return client;
+    }
+
     /// <summary>A handler that trusts exactly this appliance's certificate (by fingerprint), with <paramref name="cookies"/>.</summary>
     public HttpClientHandler Handler(CookieContainer? cookies = null) => TrustingHandler(CertificateFingerprint, cookies);
 

@@ -6,7 +6,9 @@ using RecoveryAssist.Tftp.Files;
 //   TftpBench --root DIR [--address 127.0.0.1] [--port 6969] [--max-window-bytes N] [--busy-poll MICROSECONDS] [--segmentation-offload true|false]
 // Serves every file under DIR until stdin closes or SIGTERM/Ctrl+C.
 string root = ".";
-var options = new TftpServerOptions { ListenAddress = "127.0.0.1", Port = 6969 };
+// Every bench client is on loopback: the concurrent cell's 20 clients would otherwise meet the per-address bound,
+// which keeps one address from taking every slot on a real network.
+var options = new TftpServerOptions { ListenAddress = "127.0.0.1", Port = 6969, MaxTransfersPerAddress = 64 };
 for (int i = 0; i < args.Length - 1; i += 2)
 {
     switch (args[i])

@@ -27,8 +27,11 @@ internal sealed partial class BootTftpHost : IHostedService, IAsyncDisposable
     private readonly string _listenAddress;
     private TftpServer? _server;
 
-    public BootTftpHost(IOptions<BootOptions> options, BootScripts scripts, BootImages images, ILoggerFactory loggers, TimeProvider time, ListenSides sides)
+    private readonly AllowedNetworks _allowed;
+
+    public BootTftpHost(IOptions<BootOptions> options, BootScripts scripts, BootImages images, ILoggerFactory loggers, TimeProvider time, ListenSides sides, AllowedNetworks allowed)
     {
+        _allowed = allowed;
         _options = options.Value;
         // TFTP serves the same network as /boot: the provisioning side's address, never all addresses by default.
         _listenAddress = _options.TftpListenAddress ?? sides.ProvisioningUrl.EndPoint.Address.ToString();
@@ -83,7 +86,7 @@ internal sealed partial class BootTftpHost : IHostedService, IAsyncDisposable
             ListenAddress = _listenAddress,
             Port = _options.TftpPort,
             CaseInsensitiveNames = true,
-        }), _files, _loggers.CreateLogger<TftpServer>(), _time);
+        }), new AllowedClientsOnly(_files, _allowed), _loggers.CreateLogger<TftpServer>(), _time);
         try
         {
             await server.StartAsync(cancellationToken).ConfigureAwait(false);
@@ -123,4 +126,11 @@ internal sealed partial class BootTftpHost : IHostedService, IAsyncDisposable
 
     [LoggerMessage(EventId = 6103, Level = LogLevel.Error, Message = "PXE: TFTP cannot listen on {Address}:{Port}: {Reason}. PXE clients cannot load iPXE from this appliance (port 69 needs root or CAP_NET_BIND_SERVICE)")]
     private static partial void LogCannotListen(ILogger logger, string address, int port, string reason);
+}
+
+/// <summary>TFTP answers the same clients as /boot: those in <see cref="BootOptions.AllowedNetworks"/>; others get "file not found".</summary>
+internal sealed class AllowedClientsOnly(ITftpFileProvider files, AllowedNetworks allowed) : ITftpFileProvider
+{
+    public ValueTask<TftpFile?> OpenAsync(TftpFileRequest request, CancellationToken cancellationToken) =>
+        allowed.Contains(request.Client.Address) ? files.OpenAsync(request, cancellationToken) : ValueTask.FromResult<TftpFile?>(null);
 }

@@ -1,6 +1,5 @@
 using System.Net;
 using System.Net.Http.Json;
-using System.Net.Sockets;
 using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
 using RecoveryAssist.Server.Features.Audit;
@@ -13,22 +12,6 @@ namespace RecoveryAssist.Server.Tests.Features.Boot;
 public sealed partial class BootFlowTests
 {
     private static readonly IPAddress SecondClient = IPAddress.Parse("127.0.0.2");
-
-    /// <summary>A provisioning-side client whose connections come from <paramref name="local"/> (another loopback address is another machine).</summary>
-    private HttpClient ProvisioningFrom(IPAddress local)
-    {
-        var handler = new SocketsHttpHandler
-        {
-            ConnectCallback = async (context, cancellationToken) =>
-            {
-                var socket = new Socket(SocketType.Stream, ProtocolType.Tcp);
-                socket.Bind(new IPEndPoint(local, 0));
-                await socket.ConnectAsync(context.DnsEndPoint, cancellationToken);
-                return new NetworkStream(socket, ownsSocket: true);
-            },
-        };
-        return new HttpClient(handler) { BaseAddress = _f.Appliance.ProvisioningAddress };
-    }
 
     private async Task<string> ArmedWithIdentityAsync(string host, string mac, string uuid, string serial)
     {
@@ -48,7 +31,7 @@ public sealed partial class BootFlowTests
         var (sessionId, key) = await ArmedAsync("two-get.lab", "52:54:00:aa:10:01");
         var realScript = await ScriptAsync("52-54-00-aa-10-01");
         var realToken = TokenPattern().Match(realScript).Groups[1].Value;
-        using var attacker = ProvisioningFrom(SecondClient);
+        var attacker = _f.Appliance.ProvisioningFrom(SecondClient);
 
         // The finding: the attacker asks the menu with the host's MAC from its own address, then the boot.cfg.
         var attackerScript = await attacker.GetStringAsync(Query("52-54-00-aa-10-01"));

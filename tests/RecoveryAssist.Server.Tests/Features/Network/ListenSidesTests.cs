@@ -1,6 +1,5 @@
 using System.Net;
 using System.Net.Http.Json;
-using System.Net.Sockets;
 using System.Security.Cryptography.X509Certificates;
 using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
@@ -88,7 +87,7 @@ public sealed class ListenSidesTests : IAsyncLifetime
     public async Task ProvisioningSide_ClientOutsideAllowedNetworks_403AlertOnceNamingNoAddress()
     {
         await using var appliance = await TestAppliance.StartAsync(dataDirectory: null, "--RecoveryAssist:Boot:AllowedNetworks:0=127.0.0.1/32");
-        using var outsider = From(appliance.ProvisioningAddress, IPAddress.Parse("127.0.0.2"));
+        var outsider = appliance.ProvisioningFrom(IPAddress.Parse("127.0.0.2"));
 
         var statuses = new List<HttpStatusCode>();
         string? body = null;
@@ -106,6 +105,35 @@ public sealed class ListenSidesTests : IAsyncLifetime
         refused.Should().OnlyContain(a => a.ClientAddress == "127.0.0.2");
         appliance.Services.GetRequiredService<BootService>().ListCheckIns(false, 0, 100).Should().BeEmpty();
         (await appliance.Provisioning().GetAsync("/boot/script.ipxe?mac=52-54-00-aa-00-01&platform=efi&arch=x86_64")).StatusCode.Should().Be(HttpStatusCode.OK);
+    }
+
+    [Fact]
+    public async Task Tftp_ClientOutsideAllowedNetworks_FileNotFound_InsideServed()
+    {
+        await using var appliance = await TestAppliance.StartAsync(dataDirectory: null,
+            "--RecoveryAssist:Boot:AllowedNetworks:0=127.0.0.1/32", "--RecoveryAssist:Boot:PublicBaseUrl=http://127.0.0.1:8080");
+        var tftp = appliance.Services.GetRequiredService<BootTftpHost>().LocalEndPoint!;
+        tftp.Address.Should().Be(IPAddress.Loopback, "TFTP binds the provisioning address, not all addresses");
+
+        var outside = await TftpFirstPacketAsync(IPAddress.Parse("127.0.0.2"), tftp);
+        var inside = await TftpFirstPacketAsync(IPAddress.Loopback, tftp);
+
+        outside[1].Should().Be(5, "an ERROR packet");
+        ((outside[2] << 8) | outside[3]).Should().Be(1, "file not found");
+        inside[1].Should().Be(3, "a DATA packet");
+    }
+
+    /// <summary>Sends an RRQ for bootstrap.ipxe from <paramref name="local"/> and returns the first packet of the answer.</summary>
+    private static async Task<byte[]> TftpFirstPacketAsync(IPAddress local, IPEndPoint server)
+    {
+        using var socket = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.InterNetwork, System.Net.Sockets.SocketType.Dgram, System.Net.Sockets.ProtocolType.Udp);
+        socket.Bind(new IPEndPoint(local, 0));
+        byte[] request = [0, 1, .. System.Text.Encoding.ASCII.GetBytes("bootstrap.ipxe"), 0, .. System.Text.Encoding.ASCII.GetBytes("octet"), 0];
+        await socket.SendToAsync(request, server);
+        var buffer = new byte[1024];
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        var received = await socket.ReceiveFromAsync(buffer, new IPEndPoint(IPAddress.Any, 0), timeout.Token);
+        return buffer[..received.ReceivedBytes];
     }
 
     [Fact]
@@ -145,15 +173,4 @@ public sealed class ListenSidesTests : IAsyncLifetime
 
         (await start.Should().ThrowAsync<Microsoft.Extensions.Options.OptionsValidationException>()).Which.Message.Should().Contain(expected);
     }
-
-    private static HttpClient From(Uri server, IPAddress local) => new(new SocketsHttpHandler
-    {
-        ConnectCallback = async (context, cancellationToken) =>
-        {
-            var socket = new Socket(SocketType.Stream, ProtocolType.Tcp);
-            socket.Bind(new IPEndPoint(local, 0));
-            await socket.ConnectAsync(context.DnsEndPoint, cancellationToken);
-            return new NetworkStream(socket, ownsSocket: true);
-        },
-    }) { BaseAddress = server };
 }
