@@ -97,7 +97,9 @@ internal sealed class ApplianceProcess : IAsyncDisposable
     {
         var password = await OneTimePassword.WaitAsync(TimeSpan.FromSeconds(30)) ?? throw new InvalidOperationException("no one-time password printed");
         using var signIn = new HttpClient { BaseAddress = Address };
-        (await signIn.PostAsJsonAsync("/api/auth/signin", new { userName = "admin", password })).EnsureSuccessStatusCode();
+        var signedIn = await signIn.PostAsJsonAsync("/api/auth/signin", new { userName = "admin", password });
+        signedIn.EnsureSuccessStatusCode();
+        signIn.DefaultRequestHeaders.Add("X-CSRF-Token", (await signedIn.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("csrfToken").GetString());
         (await signIn.PostAsJsonAsync("/api/auth/password", new { currentPassword = password, newPassword = TestAppliance.Password })).EnsureSuccessStatusCode();
         return await TokenClientAsync();
     }

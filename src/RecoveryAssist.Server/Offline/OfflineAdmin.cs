@@ -101,7 +101,11 @@ internal static class OfflineAdmin
         return AppStore.Open(dataDirectory, ResolveKekFile(dataDirectory, kekFile));
     }
 
-    private static UserService Users(AppStore store) =>
-        new(store.Database, store.CreateAuditLog(TimeProvider.System), TimeProvider.System,
-            Microsoft.Extensions.Options.Options.Create(new AppOptions { DataDirectory = store.DataDirectory }));
+    private static UserService Users(AppStore store)
+    {
+        var auth = Microsoft.Extensions.Options.Options.Create(new Features.Auth.AuthOptions());
+        var app = Microsoft.Extensions.Options.Options.Create(new AppOptions { DataDirectory = store.DataDirectory });
+        return new(store.Database, store.CreateAuditLog(TimeProvider.System), TimeProvider.System,
+            new Features.Auth.SignInThrottle(auth, app, TimeProvider.System), new Features.Auth.SignInSessions(store.Database, TimeProvider.System, auth));
+    }
 }

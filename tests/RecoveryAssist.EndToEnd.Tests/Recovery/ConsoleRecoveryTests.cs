@@ -27,7 +27,9 @@ public sealed class ConsoleRecoveryTests : IAsyncLifetime
     private async Task<HttpClient> SignInAsync(string user)
     {
         var client = _appliance.Anonymous();
-        (await client.PostAsJsonAsync("/api/auth/signin", new { userName = user, password = TestAppliance.Password })).EnsureSuccessStatusCode();
+        var signIn = await client.PostAsJsonAsync("/api/auth/signin", new { userName = user, password = TestAppliance.Password });
+        signIn.EnsureSuccessStatusCode();
+        client.DefaultRequestHeaders.Add("X-CSRF-Token", (await signIn.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("csrfToken").GetString());
         return client;
     }
 
