@@ -10,7 +10,7 @@ namespace RecoveryAssist.Testing;
 /// </summary>
 internal sealed class ApplianceProcess : IAsyncDisposable
 {
-    public const string OneTimePasswordMarker = "one-time password: ";
+    public const string OneTimePasswordMarker = "one-time password is in ";
 
     private readonly Process _process;
     private readonly TaskCompletionSource<string?> _oneTimePassword = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -56,7 +56,7 @@ internal sealed class ApplianceProcess : IAsyncDisposable
         process.OutputDataReceived += (_, e) =>
         {
             if (e.Data?.IndexOf(OneTimePasswordMarker, StringComparison.Ordinal) is >= 0 and var at)
-                appliance._oneTimePassword.TrySetResult(e.Data[(at + OneTimePasswordMarker.Length)..].Trim());
+                appliance._oneTimePassword.TrySetResult(e.Data[(at + OneTimePasswordMarker.Length)..].Split(' ')[0]);
         };
         process.ErrorDataReceived += (_, _) => { };
         process.BeginOutputReadLine();
@@ -65,8 +65,8 @@ internal sealed class ApplianceProcess : IAsyncDisposable
         return appliance;
     }
 
-    /// <summary>The bootstrap admin's password, printed on first run only.</summary>
-    public Task<string?> OneTimePassword => _oneTimePassword.Task;
+    /// <summary>The bootstrap admin's password, from the file whose name is printed on first run only.</summary>
+    public Task<string?> OneTimePassword => _oneTimePassword.Task.ContinueWith(t => t.Result is { } file ? File.ReadAllText(file).Trim() : null, TaskScheduler.Default);
 
     public async Task WaitHealthyAsync()
     {

@@ -35,6 +35,8 @@ internal sealed class AppDatabase : IDisposable
 
     public string FilePath { get; }
 
+    private readonly List<Action> _afterCommit = [];
+
     public BsonMapper Mapper => _store.Mapper;
 
     public ILiteCollection<T> Collection<T>(string name)
@@ -98,10 +100,12 @@ internal sealed class AppDatabase : IDisposable
             {
                 var result = Nested(work);
                 _store.Commit();
+                RunAfterCommit();
                 return result;
             }
             catch
             {
+                _afterCommit.Clear();
                 _store.Rollback();
                 throw;
             }
@@ -118,6 +122,52 @@ internal sealed class AppDatabase : IDisposable
         finally
         {
             _writeDepth--;
+        }
+    }
+
+    /// <summary>
+    /// Runs <paramref name="action"/> once the current transaction has committed (in commit order, still
+    /// under the write lock), and never when it rolls back. Outside a transaction it runs at once.
+    /// </summary>
+    public void AfterCommit(Action action)
+    {
+        lock (_writeLock)
+        {
+            if (_writeDepth == 0)
+                action();
+            else
+                _afterCommit.Add(action);
+        }
+    }
+
+    private void RunAfterCommit()
+    {
+        var actions = _afterCommit.ToArray();
+        _afterCommit.Clear();
+        foreach (var action in actions)
+            action();
+    }
+
+    /// <summary>
+    /// Reads every document of every collection; null when all read, otherwise the first that does not.
+    /// A damaged page shows here at start instead of as a 500 on the first request that meets it.
+    /// </summary>
+    public string? CheckReadable()
+    {
+        string? collection = null;
+        try
+        {
+            foreach (var name in _store.GetCollectionNames().ToList())
+            {
+                collection = name;
+                foreach (var document in _store.GetCollection(name).FindAll())
+                    _ = document.Keys.Count;
+            }
+            return null;
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            return collection is null ? $"the store's collection list cannot be read ({e.Message})" : $"collection {collection} cannot be read ({e.Message})";
         }
     }
 

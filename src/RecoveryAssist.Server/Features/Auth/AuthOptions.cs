@@ -30,7 +30,10 @@ internal sealed class AuthOptions
     /// </summary>
     public int SeparationWindowHours { get; set; } = DefaultSeparationWindowHours;
 
-    /// <summary>People whose role approves or reveals (admin, technician, operator) must sign in with a TOTP code.</summary>
+    /// <summary>
+    /// Reserved for a TOTP second factor for the roles that approve or reveal. Not built yet: setting it is
+    /// refused at start, so that nobody believes a second factor is enforced when it is not.
+    /// </summary>
     public bool RequireTotp { get; set; }
 
     public TimeSpan SessionIdle => TimeSpan.FromMinutes(SessionIdleMinutes);
@@ -55,6 +58,8 @@ internal sealed class AuthOptionsValidator : IValidateOptions<AuthOptions>
             errors.Add($"{AuthOptions.Section}:SignInPerMinutePerAddress must be between 1 and 10000.");
         if (options.SeparationWindowHours is < 0 or > 24 * 365)
             errors.Add($"{AuthOptions.Section}:SeparationWindowHours must be between 0 and 8760.");
+        if (options.RequireTotp)
+            errors.Add($"{AuthOptions.Section}:RequireTotp: a TOTP second factor is not available in this version.");
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
     }
 }

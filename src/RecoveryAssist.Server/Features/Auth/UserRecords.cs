@@ -28,15 +28,6 @@ internal sealed class UserRecord
 
     public DateTime? RoleChanged { get; set; }
 
-    /// <summary>The TOTP secret (base32), sealed under the KEK; null when no second factor is enrolled.</summary>
-    public string? TotpSealed { get; set; }
-
-    /// <summary>True once a code from <see cref="TotpSealed"/> was verified: only then does sign-in ask for codes.</summary>
-    public bool TotpActive { get; set; }
-
-    /// <summary>The last TOTP time step accepted, so a code is never accepted twice.</summary>
-    public long TotpLastStep { get; set; }
-
     public override string ToString() => $"user {UserName} ({Role})";
 }
 

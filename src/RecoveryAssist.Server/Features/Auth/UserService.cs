@@ -26,10 +26,12 @@ internal sealed class UserService
     private readonly TimeProvider _time;
     private readonly SignInThrottle _throttle;
     private readonly SignInSessions _sessions;
+    private readonly string _dataDirectory;
     private readonly PasswordHasher<UserRecord> _hasher = new();
 
-    public UserService(AppDatabase database, AuditLog audit, TimeProvider time, SignInThrottle throttle, SignInSessions sessions)
+    public UserService(AppDatabase database, AuditLog audit, TimeProvider time, SignInThrottle throttle, SignInSessions sessions, IOptions<AppOptions> options)
     {
+        _dataDirectory = options.Value.DataDirectory;
         _database = database;
         _audit = audit;
         _time = time;
@@ -135,7 +137,7 @@ internal sealed class UserService
     public void ChangePassword(Guid userId, string currentPassword, string newPassword, Actor actor)
     {
         EnsureStrong(newPassword);
-        _database.Write(() =>
+        var changed = _database.Write(() =>
         {
             var user = Users.FindById(userId) ?? throw ProblemException.NotFound("The user");
             if (_hasher.VerifyHashedPassword(user, user.PasswordHash, currentPassword ?? "") == PasswordVerificationResult.Failed)
@@ -147,7 +149,9 @@ internal sealed class UserService
             Users.Update(user);
             var ended = EndSessions(user, "password changed");
             _audit.Append(new AuditEntry(actor.Name, "user.password-changed", $"user:{user.UserName}", AuditEntry.Success, actor.ClientAddress, $"{ended} session(s) ended"));
+            return user;
         });
+        Bootstrap.ForgetOneTimePassword(_dataDirectory, changed);
     }
 
     /// <summary>Locks an account: its sign-in sessions and tokens stop working at once, and it cannot sign in until unlocked.</summary>

@@ -58,8 +58,8 @@ internal sealed partial class RecoverySessionService
         if (reason is null)
             errors.Add($"reason: expected one of {SessionNames.ReasonList}");
         var ticket = ticketText?.Trim() ?? "";
-        if (ticket.Length is 0 or > MaxTicketLength || ticket.Any(char.IsControl))
-            errors.Add($"ticket: a ticket reference of 1 to {MaxTicketLength} printable characters is required");
+        if (TextField.Describe(ticket, MaxTicketLength) is { } ticketProblem)
+            errors.Add($"ticket: a ticket reference is {ticketProblem}");
         var path = SessionNames.ParsePath(pathText);
         if (path is null)
             errors.Add("path: expected console or network");
@@ -127,7 +127,7 @@ internal sealed partial class RecoverySessionService
     public RecoverySession Cancel(Guid id, Person by, string? reason)
     {
         reason = string.IsNullOrWhiteSpace(reason) ? null : reason.Trim();
-        if (reason is not null && (reason.Length > MaxCancelReasonLength || reason.Any(char.IsControl)))
+        if (TextField.Describe(reason, MaxCancelReasonLength, required: false) is not null)
             return Refused<RecoverySession>(id, by, "session.cancel", new SessionRefusal(RefusalKind.BadRequest, "invalid-reason", $"reason: at most {MaxCancelReasonLength} printable characters."));
         return Act(id, by, "session.cancel", s => _machine.Cancel(s, by, reason));
     }
