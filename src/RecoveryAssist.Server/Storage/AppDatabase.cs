@@ -13,7 +13,9 @@ internal sealed class AppDatabase : IDisposable
 
     private readonly Lock _writeLock = new();
     private int _writeDepth;
-    private readonly LiteDatabase _store;
+    private readonly ConnectionString _connection;
+    private readonly BsonMapper _mapper = new() { EnumAsInteger = false };
+    private LiteDatabase _store;
     private readonly System.Collections.Concurrent.ConcurrentDictionary<Type, byte> _mappedRoots = new();
     private readonly HashSet<Type> _mappedTypes = [];
 
@@ -28,9 +30,36 @@ internal sealed class AppDatabase : IDisposable
             Password = password,
             Connection = ConnectionType.Direct,
         };
-        _store = new LiteDatabase(connection, new BsonMapper { EnumAsInteger = false });
+        _connection = connection;
+        _store = OpenEngine();
+    }
+
+    private LiteDatabase OpenEngine()
+    {
+        var store = new LiteDatabase(_connection, _mapper);
         // A clean checkpoint after every commit would slow bulk imports; LiteDB's log is replayed on open.
-        _store.CheckpointSize = 10_000;
+        store.CheckpointSize = 10_000;
+        return store;
+    }
+
+    /// <summary>
+    /// Opens the file again. LiteDB shuts its engine down for good once it meets a damaged page; after the
+    /// start-up check found one, a fresh engine lets the appliance serve what does not touch that page.
+    /// </summary>
+    public void Reopen()
+    {
+        lock (_writeLock)
+        {
+            try
+            {
+                _store.Dispose();
+            }
+            catch (Exception e) when (e is LiteException or IOException or ObjectDisposedException)
+            {
+                // The engine already gave up; its file handle is what matters, and disposing released it.
+            }
+            _store = OpenEngine();
+        }
     }
 
     public string FilePath { get; }

@@ -40,6 +40,8 @@ internal sealed partial class StoreIntegrity(ILogger<StoreIntegrity> logger)
         }
         if (chain is not null)
             Report("audit chain", "audit chain broken: " + chain);
+        if (_problems.ContainsKey("store") || _problems.ContainsKey("audit chain"))
+            database.Reopen();
     }
 
     [LoggerMessage(EventId = 1501, Level = LogLevel.Critical, Message = "Degraded: {Problem}")]

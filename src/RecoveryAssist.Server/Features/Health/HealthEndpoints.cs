@@ -9,7 +9,7 @@ internal static class HealthEndpoints
     {
         // Degraded is still 200: the appliance serves what works, and a monitor reads the reasons.
         app.MapGet("/healthz", (AppDatabase database, StoreIntegrity integrity) => !database.IsOpen()
-            ? Results.Json(new { status = "store unavailable" }, statusCode: StatusCodes.Status503ServiceUnavailable)
+            ? Results.Json(new { status = "store unavailable", reasons = integrity.Problems }, statusCode: StatusCodes.Status503ServiceUnavailable)
             : integrity.Problems is { Count: > 0 } problems
                 ? Results.Ok(new { status = "degraded", reasons = problems })
                 : Results.Ok(new { status = "ok" }))

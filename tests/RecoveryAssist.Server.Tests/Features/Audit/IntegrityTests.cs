@@ -55,7 +55,7 @@ public sealed class IntegrityTests
         var sinkFile = Path.Combine(outside, "audit.jsonl");
         try
         {
-            await using var appliance = await TestAppliance.StartAsync(null, $"--RecoveryAssist:Audit:SinkFile={sinkFile}", $"--RecoveryAssist:Audit:Syslog=udp://127.0.0.1:{port}");
+            await using var appliance = await TestAppliance.StartAsync((string?)null, $"--RecoveryAssist:Audit:SinkFile={sinkFile}", $"--RecoveryAssist:Audit:Syslog=udp://127.0.0.1:{port}");
             appliance.CreateUser("sink-user", "technician");
             using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
             var datagrams = new List<string>();
