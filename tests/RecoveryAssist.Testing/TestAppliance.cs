@@ -84,8 +84,14 @@ internal sealed class TestAppliance : IAsyncDisposable
     {
         userName ??= role.ToLowerInvariant() + "-" + Guid.NewGuid().ToString("N")[..6];
         CreateUser(userName, role);
+        return await SignInAsync(userName, Password);
+    }
+
+    /// <summary>Signs an existing user in and returns a client with the session cookie and its CSRF token.</summary>
+    public async Task<HttpClient> SignInAsync(string userName, string password)
+    {
         var client = Anonymous();
-        var response = await client.PostAsJsonAsync("/api/auth/signin", new { userName, password = Password });
+        var response = await client.PostAsJsonAsync("/api/auth/signin", new { userName, password });
         response.EnsureSuccessStatusCode();
         // Changes made with the cookie carry the session's CSRF token, as the pages' scripts do.
         var signedIn = await response.Content.ReadFromJsonAsync<System.Text.Json.JsonElement>();

@@ -24,14 +24,7 @@ public sealed class ConsoleRecoveryTests : IAsyncLifetime
 
     public async Task DisposeAsync() => await _appliance.DisposeAsync();
 
-    private async Task<HttpClient> SignInAsync(string user)
-    {
-        var client = _appliance.Anonymous();
-        var signIn = await client.PostAsJsonAsync("/api/auth/signin", new { userName = user, password = TestAppliance.Password });
-        signIn.EnsureSuccessStatusCode();
-        client.DefaultRequestHeaders.Add("X-CSRF-Token", (await signIn.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("csrfToken").GetString());
-        return client;
-    }
+    private Task<HttpClient> SignInAsync(string user) => _appliance.SignInAsync(user, TestAppliance.Password);
 
     [ZbarFact]
     public async Task Recovery_ConsolePathWithSecondApprover_ZbarimgReadsExactlyTheTextToType()

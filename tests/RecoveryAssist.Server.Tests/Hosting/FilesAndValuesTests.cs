@@ -1,7 +1,6 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
-using RecoveryAssist.Server.Features.Auth;
 using RecoveryAssist.Server.Hosting;
 
 namespace RecoveryAssist.Server.Tests.Hosting;
@@ -36,10 +35,7 @@ public sealed class FilesAndValuesTests : IAsyncLifetime
 
         File.GetUnixFileMode(file).Should().Be(PrivateFiles.PrivateFileMode);
         _appliance.Console.ToString().Should().Contain(file).And.NotContain(password);
-        var client = _appliance.Anonymous();
-        var signIn = await client.PostAsJsonAsync("/api/auth/signin", new { userName = Bootstrap.AdminUserName, password });
-        signIn.StatusCode.Should().Be(HttpStatusCode.OK);
-        client.DefaultRequestHeaders.Add(SessionAuthenticationHandler.CsrfHeader, (await signIn.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("csrfToken").GetString());
+        var client = await _appliance.SignInAsync(Bootstrap.AdminUserName, password);
         (await client.PostAsJsonAsync("/api/auth/password", new { currentPassword = password, newPassword = TestAppliance.Password })).StatusCode.Should().Be(HttpStatusCode.NoContent);
         File.Exists(file).Should().BeFalse();
     }

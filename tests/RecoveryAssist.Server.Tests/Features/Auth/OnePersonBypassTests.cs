@@ -119,12 +119,5 @@ public sealed class OnePersonBypassTests : IAsyncLifetime
         (await RecoveryFixture.PostAsync(old, $"/api/sessions/{id}/reveal")).Status.Should().Be(HttpStatusCode.OK);
     }
 
-    private async Task<HttpClient> SignInAsync(string userName)
-    {
-        var client = _f.Appliance.Anonymous();
-        var response = await client.PostAsJsonAsync("/api/auth/signin", new { userName, password = TestAppliance.Password });
-        response.EnsureSuccessStatusCode();
-        client.DefaultRequestHeaders.Add(SessionAuthenticationHandler.CsrfHeader, (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("csrfToken").GetString());
-        return client;
-    }
+    private Task<HttpClient> SignInAsync(string userName) => _f.Appliance.SignInAsync(userName, TestAppliance.Password);
 }

@@ -149,10 +149,7 @@ public sealed class RoleMatrixTests : IAsyncLifetime
     {
         var users = _appliance.Services.GetRequiredService<UserService>();
         var (_, oneTime) = users.Create("fresh-admin", Role.Admin, null, RecoveryAssist.Server.Features.Escrow.Actor.System);
-        var client = _appliance.Anonymous();
-        var signIn = await client.PostAsJsonAsync("/api/auth/signin", new { userName = "fresh-admin", password = oneTime });
-        signIn.EnsureSuccessStatusCode();
-        client.DefaultRequestHeaders.Add(SessionAuthenticationHandler.CsrfHeader, (await signIn.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("csrfToken").GetString());
+        var client = await _appliance.SignInAsync("fresh-admin", oneTime!);
 
         (await client.GetAsync("/api/hosts/")).StatusCode.Should().Be(HttpStatusCode.Forbidden);
         (await client.PostAsJsonAsync("/api/auth/password", new { currentPassword = oneTime, newPassword = "a much better password" })).StatusCode.Should().Be(HttpStatusCode.NoContent);

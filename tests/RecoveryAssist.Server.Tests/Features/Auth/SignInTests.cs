@@ -30,7 +30,7 @@ public sealed class SignInTests : IAsyncLifetime
     public async Task Cookie_AfterPasswordChange_OldAndOtherSessionsEndCallerGoesOn()
     {
         var client = await _appliance.SignedInAsync("technician", "tech-pw");
-        var other = await SignInAsync("tech-pw", TestAppliance.Password);
+        var other = await _appliance.SignInAsync("tech-pw", TestAppliance.Password);
         var oldCookie = CookieOf(client);
         var token = _appliance.CreateToken("technician", userName: "tech-pw", interactive: true);
 
@@ -138,13 +138,6 @@ public sealed class SignInTests : IAsyncLifetime
         using var response = await _appliance.Anonymous().PostAsJsonAsync("/api/auth/signin", new { userName, password });
         var body = await response.Content.ReadFromJsonAsync<JsonElement>();
         return (response.StatusCode, $"{body.GetProperty("type")} {body.GetProperty("title")} {body.GetProperty("detail")}");
-    }
-
-    private async Task<HttpClient> SignInAsync(string userName, string password)
-    {
-        var client = _appliance.Anonymous();
-        (await client.PostAsJsonAsync("/api/auth/signin", new { userName, password })).EnsureSuccessStatusCode();
-        return client;
     }
 
     /// <summary>The session cookie as a request header, as a forger who copied it would send it.</summary>
