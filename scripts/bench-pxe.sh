@@ -25,10 +25,11 @@ RECOVERYASSIST_DATA="$work/data" dotnet src/RecoveryAssist.Server/bin/Release/ne
   --Logging:LogLevel:Default=Warning >"$work/server.log" 2>&1 &
 server_pid=$!
 for _ in $(seq 1 100); do curl -fs "$base/healthz" >/dev/null 2>&1 && break; sleep 0.2; done
-password=$(sed -n "s/.*one-time password: //p" "$work/server.log" | head -1)
+password=$(cat "$(sed -n "s/.*one-time password is in \([^ ]*\) .*/\1/p" "$work/server.log" | head -1)")
 new_password="bench-pxe-$(date +%s)-password"
-curl -fs -c "$work/cookies" -H 'content-type: application/json' -d "{\"userName\":\"admin\",\"password\":\"$password\"}" "$base/api/auth/signin" >/dev/null
-curl -fs -b "$work/cookies" -c "$work/cookies" -H 'content-type: application/json' \
+csrf=$(curl -fs -c "$work/cookies" -H 'content-type: application/json' -d "{\"userName\":\"admin\",\"password\":\"$password\"}" "$base/api/auth/signin" \
+  | sed -n 's/.*"csrfToken":"\([^"]*\)".*/\1/p')
+curl -fs -b "$work/cookies" -c "$work/cookies" -H 'content-type: application/json' -H "X-CSRF-Token: $csrf" \
   -d "{\"currentPassword\":\"$password\",\"newPassword\":\"$new_password\"}" "$base/api/auth/password" >/dev/null
 
 key=$(dotnet src/RecoveryAssist.Cli/bin/Release/net10.0/recoveryassist.dll key generate)
@@ -42,7 +43,7 @@ key=$(dotnet src/RecoveryAssist.Cli/bin/Release/net10.0/recoveryassist.dll key g
   done
   printf ']}'
 } >"$work/hosts.json"
-curl -fs -b "$work/cookies" -H 'content-type: application/json' --data-binary "@$work/hosts.json" "$base/api/import/bulk" >/dev/null
+curl -fs -b "$work/cookies" -H 'content-type: application/json' -H "X-CSRF-Token: $csrf" --data-binary "@$work/hosts.json" "$base/api/import/bulk" >/dev/null
 
 cat >"$work/machines.lua" <<LUA
 local hosts = $hosts

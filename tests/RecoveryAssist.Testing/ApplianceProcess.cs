@@ -10,7 +10,7 @@ namespace RecoveryAssist.Testing;
 /// </summary>
 internal sealed class ApplianceProcess : IAsyncDisposable
 {
-    public const string OneTimePasswordMarker = "one-time password: ";
+    public const string OneTimePasswordMarker = "one-time password is in ";
 
     private readonly Process _process;
     private readonly TaskCompletionSource<string?> _oneTimePassword = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -61,7 +61,7 @@ internal sealed class ApplianceProcess : IAsyncDisposable
         process.OutputDataReceived += (_, e) =>
         {
             if (e.Data?.IndexOf(OneTimePasswordMarker, StringComparison.Ordinal) is >= 0 and var at)
-                appliance._oneTimePassword.TrySetResult(e.Data[(at + OneTimePasswordMarker.Length)..].Trim());
+                appliance._oneTimePassword.TrySetResult(e.Data[(at + OneTimePasswordMarker.Length)..].Split(' ')[0]);
         };
         process.ErrorDataReceived += (_, _) => { };
         process.BeginOutputReadLine();
@@ -70,8 +70,8 @@ internal sealed class ApplianceProcess : IAsyncDisposable
         return appliance;
     }
 
-    /// <summary>The bootstrap admin's password, printed on first run only.</summary>
-    public Task<string?> OneTimePassword => _oneTimePassword.Task;
+    /// <summary>The bootstrap admin's password, from the file whose name is printed on first run only.</summary>
+    public Task<string?> OneTimePassword => _oneTimePassword.Task.ContinueWith(t => t.Result is { } file ? File.ReadAllText(file).Trim() : null, TaskScheduler.Default);
 
     public async Task WaitHealthyAsync()
     {
@@ -102,7 +102,9 @@ internal sealed class ApplianceProcess : IAsyncDisposable
     {
         var password = await OneTimePassword.WaitAsync(TimeSpan.FromSeconds(30)) ?? throw new InvalidOperationException("no one-time password printed");
         using var signIn = new HttpClient(Handler()) { BaseAddress = Address };
-        (await signIn.PostAsJsonAsync("/api/auth/signin", new { userName = "admin", password })).EnsureSuccessStatusCode();
+        var signedIn = await signIn.PostAsJsonAsync("/api/auth/signin", new { userName = "admin", password });
+        signedIn.EnsureSuccessStatusCode();
+        signIn.DefaultRequestHeaders.Add("X-CSRF-Token", (await signedIn.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("csrfToken").GetString());
         (await signIn.PostAsJsonAsync("/api/auth/password", new { currentPassword = password, newPassword = TestAppliance.Password })).EnsureSuccessStatusCode();
         return await TokenClientAsync();
     }

@@ -140,9 +140,18 @@ internal sealed class TestAppliance : IAsyncDisposable
     {
         userName ??= role.ToLowerInvariant() + "-" + Guid.NewGuid().ToString("N")[..6];
         CreateUser(userName, role);
+        return await SignInAsync(userName, Password);
+    }
+
+    /// <summary>Signs an existing user in and returns a client with the session cookie and its CSRF token.</summary>
+    public async Task<HttpClient> SignInAsync(string userName, string password)
+    {
         var client = Anonymous();
-        var response = await client.PostAsJsonAsync("/api/auth/signin", new { userName, password = Password });
+        var response = await client.PostAsJsonAsync("/api/auth/signin", new { userName, password });
         response.EnsureSuccessStatusCode();
+        // Changes made with the cookie carry the session's CSRF token, as the pages' scripts do.
+        var signedIn = await response.Content.ReadFromJsonAsync<System.Text.Json.JsonElement>();
+        client.DefaultRequestHeaders.Add(SessionAuthenticationHandler.CsrfHeader, signedIn.GetProperty("csrfToken").GetString());
         return client;
     }
 
@@ -155,14 +164,17 @@ internal sealed class TestAppliance : IAsyncDisposable
         return client;
     }
 
-    /// <summary>Creates a user of <paramref name="role"/> (or uses <paramref name="userName"/>) and an API token for it.</summary>
-    public string CreateToken(string role, IReadOnlyList<Permission>? scopes = null, string? userName = null)
+    /// <summary>
+    /// Creates a user of <paramref name="role"/> (or uses <paramref name="userName"/>) and an API token for it;
+    /// <paramref name="interactive"/>: a sign-in token as the CLI's login gets (the only kind that may reveal).
+    /// </summary>
+    public string CreateToken(string role, IReadOnlyList<Permission>? scopes = null, string? userName = null, bool interactive = false)
     {
         userName ??= role.ToLowerInvariant() + "-t-" + Guid.NewGuid().ToString("N")[..6];
         var users = Services.GetRequiredService<UserService>();
         if (users.Find(userName) is null)
             CreateUser(userName, role);
-        return users.CreateToken(users.Find(userName)!, "test", scopes, null, Actor.System).Token;
+        return users.CreateToken(users.Find(userName)!, "test", scopes, null, Actor.System, interactive).Token;
     }
 
     /// <summary>Creates a user of <paramref name="role"/> (admin, technician, operator, automation, auditor) with <see cref="Password"/>.</summary>

@@ -64,18 +64,34 @@ internal static class AdminCommands
     private static Command Verify(CliConsole console)
     {
         var data = DataOption();
-        var command = new Command("verify", "Check the hash chain; name the first edited, deleted or reordered record.") { data };
-        command.SetAction(result => Run(console, () =>
+        var against = new Option<string?>("--against") { Description = "The audit sink's JSON-lines copy (RecoveryAssist:Audit:SinkFile): every record in it must be in the store with the same hash." };
+        var command = new Command("verify", "Check the hash chain; name the first edited, deleted or reordered record.") { data, against };
+        command.SetAction(result =>
         {
-            var (records, problem) = OfflineAdmin.VerifyAudit(result.GetValue(data)!, KekFile());
-            if (problem is null)
+            try
             {
-                console.Output.WriteLine($"intact: {records} records, hash chain and head verified");
-                return ExitCodes.Success;
+                var copy = result.GetValue(against);
+                var (records, problem) = OfflineAdmin.VerifyAudit(result.GetValue(data)!, KekFile(), copy);
+                if (problem is null)
+                {
+                    console.Output.WriteLine($"intact: {records} records, hash chain and head verified{(copy is null ? "" : ", and every record of the copy matches")}");
+                    return ExitCodes.Success;
+                }
+                console.Error.WriteLine($"TAMPERED: {problem}");
+                return ExitCodes.InvalidInput;
             }
-            console.Error.WriteLine($"TAMPERED: {problem}");
-            return ExitCodes.InvalidInput;
-        }));
+            catch (StoreOpenException e)
+            {
+                // A store that cannot be read is as much a failed verification as an edited one.
+                console.Error.WriteLine("DAMAGED: " + e.Message);
+                return ExitCodes.InvalidInput;
+            }
+            catch (IOException e)
+            {
+                console.Error.WriteLine("error: " + e.Message);
+                return ExitCodes.Failure;
+            }
+        });
         return command;
     }
 

@@ -29,6 +29,9 @@ internal sealed class ApiClient : IDisposable
 
     public Task<JsonElement> GetAsync(string path) => SendAsync(HttpMethod.Get, path, null);
 
+    /// <summary>After a cookie sign-in: the session's CSRF token, which every change made with the cookie must carry.</summary>
+    public void UseCsrfToken(string token) => _http.DefaultRequestHeaders.Add("X-CSRF-Token", token);
+
     public Task<JsonElement> PostAsync(string path, object? body) => SendAsync(HttpMethod.Post, path, body is null ? null : JsonContent.Create(body));
 
     public Task<JsonElement> PutAsync(string path, object body) => SendAsync(HttpMethod.Put, path, JsonContent.Create(body));

@@ -47,7 +47,8 @@ internal static class RemoteCommands
             if (Secrets.ReadPassword(console, "new password again: ") != replacement)
                 throw new ApiException(ExitCodes.InvalidInput, "the two new passwords differ");
             using var client = RemoteSettings.Client(result, authenticated: false);
-            await client.PostAsync("/api/auth/signin", new { userName = result.GetValue(user), password = current }).ConfigureAwait(false);
+            var signedIn = await client.PostAsync("/api/auth/signin", new { userName = result.GetValue(user), password = current }).ConfigureAwait(false);
+            client.UseCsrfToken(signedIn.GetProperty("csrfToken").GetString()!);
             await client.PostAsync("/api/auth/password", new { currentPassword = current, newPassword = replacement }).ConfigureAwait(false);
             await console.Output.WriteLineAsync("password changed").ConfigureAwait(false);
         }));

@@ -80,7 +80,8 @@ internal static class AppHost
         builder.Services.AddSingleton(store.Kek);
         builder.Services.TryAddSingletonTimeProvider();
         builder.Services.AddSingleton<KeySealer>();
-        builder.Services.AddSingleton(sp => store.CreateAuditLog(sp.GetRequiredService<TimeProvider>()));
+        builder.Services.AddSingleton(sp => store.CreateAuditLog(sp.GetRequiredService<TimeProvider>(), AuditSetup.SinkOrNull(sp)));
+        builder.Services.AddAuditTrail();
         builder.Services.AddSingleton<EscrowService>();
         builder.Services.AddRecovery(builder.Configuration);
         builder.Services.AddHostOps(builder.Configuration);
@@ -88,10 +89,12 @@ internal static class AppHost
         builder.Services.AddBoot(builder.Configuration);
         builder.Services.AddRecoveryAssistAuth();
         // Sign-in cookies are protected by keys kept with the data, not in the service account's profile.
-        builder.Services.AddDataProtection()
-            .SetApplicationName("RecoveryAssist")
-            .PersistKeysToFileSystem(new DirectoryInfo(Path.Combine(options.DataDirectory, CookieKeysDirectory)));
-        builder.Services.Configure<Microsoft.AspNetCore.DataProtection.KeyManagement.KeyManagementOptions>(o => o.XmlEncryptor = new KekXmlEncryptor(store.Kek));
+        builder.Services.AddDataProtection().SetApplicationName("RecoveryAssist");
+        builder.Services.AddOptions<Microsoft.AspNetCore.DataProtection.KeyManagement.KeyManagementOptions>().Configure<ILoggerFactory>((o, loggers) =>
+        {
+            o.XmlEncryptor = new KekXmlEncryptor(store.Kek);
+            o.XmlRepository = new PrivateXmlRepository(Path.Combine(options.DataDirectory, CookieKeysDirectory), loggers);
+        });
 
         builder.Services.ConfigureHttpJsonOptions(json =>
         {
@@ -111,8 +114,8 @@ internal static class AppHost
 
         var app = builder.Build();
         app.Lifetime.ApplicationStopped.Register(store.Dispose);
-        var adminPassword = Bootstrap.EnsureAdmin(app.Services.GetRequiredService<UserService>());
-        Bootstrap.PrintFirstRun(console ?? Console.Out, store.KekCreated ? Path.GetFullPath(store.KekFile) : null, adminPassword,
+        var adminPasswordFile = Bootstrap.EnsureAdmin(app.Services.GetRequiredService<UserService>(), options.DataDirectory);
+        Bootstrap.PrintFirstRun(console ?? Console.Out, store.KekCreated ? Path.GetFullPath(store.KekFile) : null, adminPasswordFile,
             network.Sides.PeopleUrl.ToString());
         network.Print(console ?? Console.Out);
         app.Lifetime.ApplicationStarted.Register(() => network.PrintUrls(console ?? Console.Out));

@@ -22,3 +22,6 @@ internal sealed class ProblemException(int status, string code, string message, 
 
     public static ProblemException Forbidden(string code, string message) => new(403, code, message);
 }
+
+/// <summary>Extensions of a 429 refusal: mapped to a <c>Retry-After</c> header.</summary>
+internal sealed record RetryAfter(int Seconds);

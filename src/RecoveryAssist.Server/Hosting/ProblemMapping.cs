@@ -27,7 +27,9 @@ internal sealed partial class ProblemMapping(IProblemDetailsService problems, IL
             Title = code,
             Detail = detail,
         };
-        if (extensions is not null)
+        if (extensions is RetryAfter retry)
+            context.Response.Headers.RetryAfter = retry.Seconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        else if (extensions is not null)
             problem.Extensions["results"] = extensions;
         context.Response.StatusCode = status;
         return await problems.TryWriteAsync(new ProblemDetailsContext { HttpContext = context, ProblemDetails = problem, Exception = exception }).ConfigureAwait(false);

@@ -25,12 +25,30 @@ internal static class OfflineAdmin
     }
 
     /// <summary>Checks the audit chain; returns the record count and the first problem, or null when intact.</summary>
-    public static (long Records, string? FirstProblem) VerifyAudit(string dataDirectory, string? kekFile)
+    /// <param name="copyFile">The audit sink's JSON-lines copy to compare the store with, or null.</param>
+    /// <exception cref="StoreOpenException">The store cannot be opened, or its pages cannot be read (damaged).</exception>
+    public static (long Records, string? FirstProblem) VerifyAudit(string dataDirectory, string? kekFile, string? copyFile = null)
     {
         using var store = Open(dataDirectory, kekFile);
         var audit = store.CreateAuditLog(TimeProvider.System);
-        return (audit.Count, audit.Verify());
+        try
+        {
+            var problem = audit.Verify();
+            if (problem is null && copyFile is not null)
+            {
+                var records = audit.Read(0, int.MaxValue).ToDictionary(r => r.Id);
+                problem = AuditCopy.Compare(records, File.ReadLines(copyFile));
+            }
+            return (audit.Count, problem);
+        }
+        catch (Exception e) when (e is not (OutOfMemoryException or IOException))
+        {
+            // LiteDB reports a damaged page with an exception of its own (or worse, from the BSON reader).
+            throw new StoreOpenException($"The store in {dataDirectory} is damaged: its audit records cannot be read ({e.GetType().Name}: {FirstLine(e.Message)}).");
+        }
     }
+
+    private static string FirstLine(string message) => message.Split('\n')[0].Trim();
 
     /// <summary>
     /// Replaces the key-encryption key. The store is copied into a new file encrypted under the new
@@ -101,7 +119,11 @@ internal static class OfflineAdmin
         return AppStore.Open(dataDirectory, ResolveKekFile(dataDirectory, kekFile));
     }
 
-    private static UserService Users(AppStore store) =>
-        new(store.Database, store.CreateAuditLog(TimeProvider.System), TimeProvider.System,
-            Microsoft.Extensions.Options.Options.Create(new AppOptions { DataDirectory = store.DataDirectory }));
+    private static UserService Users(AppStore store)
+    {
+        var auth = Microsoft.Extensions.Options.Options.Create(new Features.Auth.AuthOptions());
+        var app = Microsoft.Extensions.Options.Options.Create(new AppOptions { DataDirectory = store.DataDirectory });
+        return new(store.Database, store.CreateAuditLog(TimeProvider.System), TimeProvider.System,
+            new Features.Auth.SignInThrottle(auth, app, TimeProvider.System), new Features.Auth.SignInSessions(store.Database, TimeProvider.System, auth), app);
+    }
 }

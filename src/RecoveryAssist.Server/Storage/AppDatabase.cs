@@ -13,7 +13,9 @@ internal sealed class AppDatabase : IDisposable
 
     private readonly Lock _writeLock = new();
     private int _writeDepth;
-    private readonly LiteDatabase _store;
+    private readonly ConnectionString _connection;
+    private readonly BsonMapper _mapper = new() { EnumAsInteger = false };
+    private LiteDatabase _store;
     private readonly System.Collections.Concurrent.ConcurrentDictionary<Type, byte> _mappedRoots = new();
     private readonly HashSet<Type> _mappedTypes = [];
 
@@ -28,12 +30,41 @@ internal sealed class AppDatabase : IDisposable
             Password = password,
             Connection = ConnectionType.Direct,
         };
-        _store = new LiteDatabase(connection, new BsonMapper { EnumAsInteger = false });
+        _connection = connection;
+        _store = OpenEngine();
+    }
+
+    private LiteDatabase OpenEngine()
+    {
+        var store = new LiteDatabase(_connection, _mapper);
         // A clean checkpoint after every commit would slow bulk imports; LiteDB's log is replayed on open.
-        _store.CheckpointSize = 10_000;
+        store.CheckpointSize = 10_000;
+        return store;
+    }
+
+    /// <summary>
+    /// Opens the file again. LiteDB shuts its engine down for good once it meets a damaged page; after the
+    /// start-up check found one, a fresh engine lets the appliance serve what does not touch that page.
+    /// </summary>
+    public void Reopen()
+    {
+        lock (_writeLock)
+        {
+            try
+            {
+                _store.Dispose();
+            }
+            catch (Exception e) when (e is LiteException or IOException or ObjectDisposedException)
+            {
+                // The engine already gave up; its file handle is what matters, and disposing released it.
+            }
+            _store = OpenEngine();
+        }
     }
 
     public string FilePath { get; }
+
+    private readonly List<Action> _afterCommit = [];
 
     public BsonMapper Mapper => _store.Mapper;
 
@@ -98,10 +129,12 @@ internal sealed class AppDatabase : IDisposable
             {
                 var result = Nested(work);
                 _store.Commit();
+                RunAfterCommit();
                 return result;
             }
             catch
             {
+                _afterCommit.Clear();
                 _store.Rollback();
                 throw;
             }
@@ -118,6 +151,52 @@ internal sealed class AppDatabase : IDisposable
         finally
         {
             _writeDepth--;
+        }
+    }
+
+    /// <summary>
+    /// Runs <paramref name="action"/> once the current transaction has committed (in commit order, still
+    /// under the write lock), and never when it rolls back. Outside a transaction it runs at once.
+    /// </summary>
+    public void AfterCommit(Action action)
+    {
+        lock (_writeLock)
+        {
+            if (_writeDepth == 0)
+                action();
+            else
+                _afterCommit.Add(action);
+        }
+    }
+
+    private void RunAfterCommit()
+    {
+        var actions = _afterCommit.ToArray();
+        _afterCommit.Clear();
+        foreach (var action in actions)
+            action();
+    }
+
+    /// <summary>
+    /// Reads every document of every collection; null when all read, otherwise the first that does not.
+    /// A damaged page shows here at start instead of as a 500 on the first request that meets it.
+    /// </summary>
+    public string? CheckReadable()
+    {
+        string? collection = null;
+        try
+        {
+            foreach (var name in _store.GetCollectionNames().ToList())
+            {
+                collection = name;
+                foreach (var document in _store.GetCollection(name).FindAll())
+                    _ = document.Keys.Count;
+            }
+            return null;
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            return collection is null ? $"the store's collection list cannot be read ({e.Message})" : $"collection {collection} cannot be read ({e.Message})";
         }
     }
 

@@ -53,7 +53,7 @@ internal sealed class AppStore : IDisposable
 
     private static AppStore OpenWith(string dataDirectory, string kekFile)
     {
-        Directory.CreateDirectory(dataDirectory);
+        Hosting.PrivateFiles.CreateDirectory(dataDirectory);
         var databaseExists = File.Exists(Path.Combine(dataDirectory, AppDatabase.FileName));
         var kek = KeyEncryptionKey.LoadOrCreate(kekFile, out var created);
         if (created && databaseExists)
@@ -64,7 +64,10 @@ internal sealed class AppStore : IDisposable
         }
         try
         {
-            return new AppStore(dataDirectory, kekFile, kek, created, new AppDatabase(dataDirectory, kek.DeriveDatabasePassword()));
+            var store = new AppStore(dataDirectory, kekFile, kek, created, new AppDatabase(dataDirectory, kek.DeriveDatabasePassword()));
+            // LiteDB creates its file with the process's default mode; older versions left 0755/0644 behind.
+            Hosting.PrivateFiles.Tighten(dataDirectory);
+            return store;
         }
         catch (LiteDB.LiteException e)
         {
@@ -78,7 +81,7 @@ internal sealed class AppStore : IDisposable
         }
     }
 
-    public AuditLog CreateAuditLog(TimeProvider time) => new(Database, Kek, time);
+    public AuditLog CreateAuditLog(TimeProvider time, AuditSink? sink = null) => new(Database, Kek, time, sink);
 
     public void Dispose()
     {

@@ -24,7 +24,7 @@ public sealed class RemoteCommandsTests : IAsyncLifetime
         await _appliance.DisposeAsync();
     }
 
-    private CliProcess As(string role, string? userName = null) => _appliance.Cli(_appliance.CreateToken(role, userName: userName));
+    private CliProcess As(string role, string? userName = null) => _appliance.Cli(_appliance.CreateToken(role, userName: userName, interactive: true));
 
     [Fact]
     public async Task Login_PasswordOnStdin_TokenKeptForOwnerOnlyAndUsedByLaterCommands()

@@ -24,12 +24,7 @@ public sealed class ConsoleRecoveryTests : IAsyncLifetime
 
     public async Task DisposeAsync() => await _appliance.DisposeAsync();
 
-    private async Task<HttpClient> SignInAsync(string user)
-    {
-        var client = _appliance.Anonymous();
-        (await client.PostAsJsonAsync("/api/auth/signin", new { userName = user, password = TestAppliance.Password })).EnsureSuccessStatusCode();
-        return client;
-    }
+    private Task<HttpClient> SignInAsync(string user) => _appliance.SignInAsync(user, TestAppliance.Password);
 
     [ZbarFact]
     public async Task Recovery_ConsolePathWithSecondApprover_ZbarimgReadsExactlyTheTextToType()

@@ -20,12 +20,15 @@ internal sealed class AuditLog
     private readonly AppDatabase _database;
     private readonly TimeProvider _time;
     private readonly byte[] _headKey;
+    private readonly AuditSink? _sink;
 
-    public AuditLog(AppDatabase database, KeyEncryptionKey kek, TimeProvider time)
+    /// <param name="sink">Where each record is copied once its transaction commits; null for none.</param>
+    public AuditLog(AppDatabase database, KeyEncryptionKey kek, TimeProvider time, AuditSink? sink = null)
     {
         _database = database;
         _time = time;
         _headKey = DeriveHeadKey(kek);
+        _sink = sink;
     }
 
     public static byte[] DeriveHeadKey(KeyEncryptionKey kek) =>
@@ -55,6 +58,8 @@ internal sealed class AuditLog
             Hash = record.Hash,
             Mac = AuditChain.ComputeHeadMac(_headKey, record.Id, record.Hash),
         });
+        if (_sink is { } sink)
+            _database.AfterCommit(() => sink.Publish(record));
         return record;
     });
 

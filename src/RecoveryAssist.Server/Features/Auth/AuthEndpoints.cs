@@ -1,6 +1,4 @@
 using System.Security.Claims;
-using Microsoft.AspNetCore.Authentication;
-using Microsoft.AspNetCore.Authentication.Cookies;
 using RecoveryAssist.Server.Features.Escrow;
 using RecoveryAssist.Server.Hosting;
 
@@ -8,7 +6,8 @@ namespace RecoveryAssist.Server.Features.Auth;
 
 internal sealed record SignInRequest(string UserName, string Password);
 
-internal sealed record SignInResponse(string UserName, string Role, bool MustChangePassword);
+/// <param name="CsrfToken">Send it back in <c>X-CSRF-Token</c> on every change made with the sign-in cookie.</param>
+internal sealed record SignInResponse(string UserName, string Role, bool MustChangePassword, string CsrfToken);
 
 internal sealed record ChangePasswordRequest(string CurrentPassword, string NewPassword);
 
@@ -18,7 +17,9 @@ internal sealed record CreateUserRequest(string UserName, string Role, string? P
 
 internal sealed record CreateUserResponse(string UserName, string Role, string? OneTimePassword);
 
-internal sealed record UserView(string UserName, string Role, bool MustChangePassword, bool Locked, DateTime Created);
+internal sealed record UserView(string UserName, string Role, bool MustChangePassword, bool Locked, DateTime Created, string? CreatedBy);
+
+internal sealed record ChangeRoleRequest(string Role);
 
 internal sealed record CreateTokenRequest(string Name, IReadOnlyList<string>? Scopes = null, int? ExpiresInDays = null);
 
@@ -32,9 +33,9 @@ internal static class AuthEndpoints
     {
         var auth = app.MapGroup("/api/auth").WithTags("Auth");
         auth.MapPost("/signin", SignIn).AllowAnonymous();
-        auth.MapPost("/signout", async (HttpContext context) =>
+        auth.MapPost("/signout", (SignInService signIn, HttpContext context) =>
         {
-            await context.SignOutAsync(CookieAuthenticationDefaults.AuthenticationScheme).ConfigureAwait(false);
+            signIn.SignOut(context);
             return Results.NoContent();
         }).RequireAuthorization(AuthSetup.SignedInPolicy);
         auth.MapPost("/password", ChangePassword).RequireAuthorization(AuthSetup.SignedInPolicy);
@@ -45,23 +46,35 @@ internal static class AuthEndpoints
             role = user.FindFirstValue(ClaimTypes.Role),
             mustChangePassword = user.HasClaim(Permissions.MustChangePasswordClaim, "true"),
             permissions = user.FindAll(Permissions.ClaimType).Select(c => c.Value).ToArray(),
+            csrfToken = user.FindFirstValue(SessionAuthenticationHandler.CsrfClaim),
         })).RequireAuthorization(AuthSetup.SignedInPolicy);
 
         var users = app.MapGroup("/api/users").WithTags("Users").RequirePermission(Permission.UsersManage);
-        users.MapGet("/", (UserService service, TimeProvider time) => service.List()
-            .Select(u => new UserView(u.UserName, u.Role.ToString(), u.MustChangePassword, u.LockedUntil > time.GetUtcNow().UtcDateTime, u.Created)));
+        users.MapGet("/", (UserService service) => service.List()
+            .Select(u => new UserView(u.UserName, u.Role.ToString(), u.MustChangePassword, u.Disabled, u.Created, u.CreatedBy)));
         users.MapPost("/", CreateUser);
+        users.MapPost("/{userName}/lock", (string userName, UserService service, HttpContext context) =>
+        {
+            service.Lock(userName, context.Actor());
+            return Results.NoContent();
+        });
         users.MapPost("/{userName}/unlock", (string userName, UserService service, HttpContext context) =>
         {
             service.Unlock(userName, context.Actor());
             return Results.NoContent();
         });
-        users.MapPost("/{userName}/tokens", CreateToken);
+        users.MapPut("/{userName}/role", (string userName, ChangeRoleRequest request, UserService service, HttpContext context) =>
+        {
+            var user = service.ChangeRole(userName, ParseRole(request.Role), context.Actor());
+            return Results.Ok(new UserView(user.UserName, user.Role.ToString(), user.MustChangePassword, user.Disabled, user.Created, user.CreatedBy));
+        });
         users.MapGet("/{userName}/tokens", (string userName, UserService service) =>
         {
             var user = service.Find(userName) ?? throw ProblemException.NotFound("The user");
             return service.TokensOf(user.Id).Select(t => new TokenView(t.Id, t.Name, t.Scopes.Select(Permissions.ScopeName).ToList(), t.Created, t.Expires, t.Revoked));
         });
+        // A token is always the caller's own: nobody holds a credential of someone else.
+        app.MapPost("/api/tokens", CreateToken).WithTags("Users").RequireAuthorization(AuthSetup.SignedInPolicy);
         app.MapDelete("/api/tokens/{id:guid}", (Guid id, UserService service, HttpContext context) =>
         {
             service.RevokeToken(id, context.Actor());
@@ -69,37 +82,25 @@ internal static class AuthEndpoints
         }).WithTags("Users").RequirePermission(Permission.UsersManage);
     }
 
-    private static async Task<IResult> SignIn(SignInRequest request, UserService users, HttpContext context)
+    private static IResult SignIn(SignInRequest request, SignInService signIn, HttpContext context)
     {
         RequireCredentials(request.UserName, request.Password);
-        var user = users.SignIn(request.UserName, request.Password, context.ClientAddress());
-        var principal = UserService.Principal(user, Permissions.Of(user.Role), CookieAuthenticationDefaults.AuthenticationScheme);
-        await context.SignInAsync(CookieAuthenticationDefaults.AuthenticationScheme, principal).ConfigureAwait(false);
-        return Results.Ok(new SignInResponse(user.UserName, user.Role.ToString(), user.MustChangePassword));
+        var signedIn = signIn.SignIn(context, request.UserName, request.Password);
+        var user = signedIn.User;
+        return Results.Ok(new SignInResponse(user.UserName, user.Role.ToString(), user.MustChangePassword, signedIn.CsrfToken));
     }
 
-    private static async Task<IResult> ChangePassword(ChangePasswordRequest request, UserService users, HttpContext context)
+    private static IResult ChangePassword(ChangePasswordRequest request, SignInService signIn, HttpContext context)
     {
-        var id = Guid.Parse(context.User.FindFirstValue(ClaimTypes.NameIdentifier)!);
-        users.ChangePassword(id, request.CurrentPassword, request.NewPassword, context.Actor());
-        if (context.User.Identity?.AuthenticationType == CookieAuthenticationDefaults.AuthenticationScheme)
-        {
-            // Re-issue the cookie without the "must change password" mark.
-            var user = users.Find(context.User.Identity!.Name!)!;
-            await context.SignInAsync(CookieAuthenticationDefaults.AuthenticationScheme,
-                UserService.Principal(user, Permissions.Of(user.Role), CookieAuthenticationDefaults.AuthenticationScheme)).ConfigureAwait(false);
-        }
+        signIn.ChangePassword(context, request.CurrentPassword, request.NewPassword);
         return Results.NoContent();
     }
 
-    /// <summary>The CLI's <c>login</c>: trades a password for a token that lasts a working day.</summary>
-    private static IResult IssueSignInToken(TokenRequest request, UserService users, HttpContext context)
+    /// <summary>The CLI's <c>login</c>: trades a password for a sign-in token that lasts a working day.</summary>
+    private static IResult IssueSignInToken(TokenRequest request, SignInService signIn, HttpContext context)
     {
         RequireCredentials(request.UserName, request.Password);
-        var user = users.SignIn(request.UserName, request.Password, context.ClientAddress());
-        if (user.MustChangePassword)
-            throw ProblemException.Forbidden("password-change-required", "Change the one-time password first (recoveryassist passwd, or the web page).");
-        var (record, token) = users.CreateToken(user, request.Name ?? "cli login", null, UserService.SignInTokenLifetime, new Actor(user.UserName, context.ClientAddress()));
+        var (record, token) = signIn.IssueSignInToken(context, request.UserName, request.Password, request.Name);
         return Results.Ok(new TokenResponse(record.Id, record.Name, token, record.Scopes.Select(Permissions.ScopeName).ToList(), record.Expires));
     }
 
@@ -109,17 +110,22 @@ internal static class AuthEndpoints
             throw ProblemException.BadRequest("missing-credentials", "userName and password are required.");
     }
 
+    private static Role ParseRole(string? text) =>
+        Enum.TryParse<Role>(text, ignoreCase: true, out var role) && Enum.IsDefined(role) && !int.TryParse(text, out _)
+            ? role
+            : throw ProblemException.BadRequest("invalid-role", "role: expected admin, technician, operator, automation or auditor.");
+
     private static IResult CreateUser(CreateUserRequest request, UserService users, HttpContext context)
     {
-        if (!Enum.TryParse<Role>(request.Role, ignoreCase: true, out var role) || !Enum.IsDefined(role))
-            throw ProblemException.BadRequest("invalid-role", "role: expected admin, technician, operator, automation or auditor.");
-        var (user, oneTime) = users.Create(request.UserName, role, request.Password, context.Actor());
+        var (user, oneTime) = users.Create(request.UserName, ParseRole(request.Role), request.Password, context.Actor());
         return Results.Created($"/api/users/{user.UserName}", new CreateUserResponse(user.UserName, user.Role.ToString(), oneTime));
     }
 
-    private static IResult CreateToken(string userName, CreateTokenRequest request, UserService users, HttpContext context)
+    private static IResult CreateToken(CreateTokenRequest request, UserService users, HttpContext context)
     {
-        var user = users.Find(userName) ?? throw ProblemException.NotFound("The user");
+        if (context.User.HasClaim(Permissions.MustChangePasswordClaim, "true"))
+            throw ProblemException.Forbidden("password-change-required", "Change the one-time password first.");
+        var user = users.FindById(Guid.Parse(context.User.FindFirstValue(ClaimTypes.NameIdentifier)!)) ?? throw ProblemException.NotFound("The user");
         List<Permission>? scopes = null;
         if (request.Scopes is not null)
         {

@@ -1,46 +1,34 @@
 using Microsoft.AspNetCore.Authentication;
-using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Authorization;
+using Microsoft.Extensions.Options;
 
 namespace RecoveryAssist.Server.Features.Auth;
 
-/// <summary>Cookie sign-in for pages, bearer tokens for automation, and one policy per permission.</summary>
+/// <summary>Server-side sign-in sessions (cookie), bearer tokens, and one policy per permission.</summary>
 internal static class AuthSetup
 {
     public const string SmartScheme = "CookieOrToken";
 
     public static IServiceCollection AddRecoveryAssistAuth(this IServiceCollection services)
     {
+        services.AddOptions<AuthOptions>().BindConfiguration(AuthOptions.Section).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<AuthOptions>, AuthOptionsValidator>();
+        services.AddSingleton<SignInThrottle>();
+        services.AddSingleton<SignInSessions>();
+        services.AddSingleton<SessionCookie>();
         services.AddSingleton<UserService>();
+        services.AddSingleton<SignInService>();
+        services.AddSingleton<AccountProvenance>();
         services.AddAuthentication(SmartScheme)
             .AddPolicyScheme(SmartScheme, "Cookie or API token", options =>
             {
                 options.ForwardDefaultSelector = context =>
                     context.Request.Headers.Authorization.ToString().StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase)
                         ? TokenAuthenticationHandler.SchemeName
-                        : CookieAuthenticationDefaults.AuthenticationScheme;
+                        : SessionAuthenticationHandler.SchemeName;
             })
             .AddScheme<AuthenticationSchemeOptions, TokenAuthenticationHandler>(TokenAuthenticationHandler.SchemeName, null)
-            .AddCookie(options =>
-            {
-                options.Cookie.Name = "recoveryassist";
-                options.Cookie.HttpOnly = true;
-                options.Cookie.SameSite = SameSiteMode.Strict;
-                options.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
-                options.ExpireTimeSpan = TimeSpan.FromHours(8);
-                options.SlidingExpiration = true;
-                // An API answers with a status, never with a redirect to a login page.
-                options.Events.OnRedirectToLogin = context =>
-                {
-                    context.Response.StatusCode = StatusCodes.Status401Unauthorized;
-                    return Task.CompletedTask;
-                };
-                options.Events.OnRedirectToAccessDenied = context =>
-                {
-                    context.Response.StatusCode = StatusCodes.Status403Forbidden;
-                    return Task.CompletedTask;
-                };
-            });
+            .AddScheme<AuthenticationSchemeOptions, SessionAuthenticationHandler>(SessionAuthenticationHandler.SchemeName, null);
 
         services.AddAuthorization(options =>
         {

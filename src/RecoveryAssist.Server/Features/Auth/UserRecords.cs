@@ -15,13 +15,18 @@ internal sealed class UserRecord
     /// <summary>Set for a one-time password: every request but a password change is refused until it changes.</summary>
     public bool MustChangePassword { get; set; }
 
-    public int FailedSignIns { get; set; }
-
-    public DateTime? LockedUntil { get; set; }
-
+    /// <summary>Locked by an admin: no sign-in, no session, no token works until unlocked.</summary>
     public bool Disabled { get; set; }
 
     public DateTime Created { get; set; }
+
+    /// <summary>Who created the account (a user name, or "system"): an approver cannot reveal through an account they made.</summary>
+    public string? CreatedBy { get; set; }
+
+    /// <summary>Who last changed the role, and when; null when it never changed.</summary>
+    public string? RoleChangedBy { get; set; }
+
+    public DateTime? RoleChanged { get; set; }
 
     public override string ToString() => $"user {UserName} ({Role})";
 }
@@ -44,6 +49,13 @@ internal sealed class ApiTokenRecord
     public DateTime? Expires { get; set; }
 
     public DateTime? Revoked { get; set; }
+
+    /// <summary>
+    /// A sign-in token (the CLI's <c>login</c>: a password, and the code when required, traded for a
+    /// working day): it counts as a person's session, may reveal, and ends with the user's sessions.
+    /// An API token (automation) never carries <c>keys:reveal</c>.
+    /// </summary>
+    public bool Interactive { get; set; }
 
     public override string ToString() => $"token {Name}";
 }

@@ -18,20 +18,25 @@ internal sealed class UserService
     public const string TokensCollection = "api_tokens";
     public const int MinPasswordLength = 12;
     public const string TokenPrefix = "ra_";
+    public const int MaxTokenNameLength = 64;
     public static readonly TimeSpan SignInTokenLifetime = TimeSpan.FromHours(12);
 
     private readonly AppDatabase _database;
     private readonly AuditLog _audit;
     private readonly TimeProvider _time;
-    private readonly AppOptions _options;
+    private readonly SignInThrottle _throttle;
+    private readonly SignInSessions _sessions;
+    private readonly string _dataDirectory;
     private readonly PasswordHasher<UserRecord> _hasher = new();
 
-    public UserService(AppDatabase database, AuditLog audit, TimeProvider time, IOptions<AppOptions> options)
+    public UserService(AppDatabase database, AuditLog audit, TimeProvider time, SignInThrottle throttle, SignInSessions sessions, IOptions<AppOptions> options)
     {
+        _dataDirectory = options.Value.DataDirectory;
         _database = database;
         _audit = audit;
         _time = time;
-        _options = options.Value;
+        _throttle = throttle;
+        _sessions = sessions;
         EnsureIndexes(database);
     }
 
@@ -50,6 +55,8 @@ internal sealed class UserService
     public IReadOnlyList<UserRecord> List() => Users.Query().OrderBy(u => u.NameKey).ToList();
 
     public UserRecord? Find(string userName) => Users.FindOne(DbQuery.Equal(nameof(UserRecord.NameKey), userName.Trim().ToLowerInvariant()));
+
+    public UserRecord? FindById(Guid id) => Users.FindById(id);
 
     /// <summary>Creates a user. Without a password one is generated, returned once, and must be changed at first sign-in.</summary>
     public (UserRecord User, string? OneTimePassword) Create(string userName, Role role, string? password, Actor actor)
@@ -70,6 +77,7 @@ internal sealed class UserService
             Role = role,
             MustChangePassword = oneTime is not null,
             Created = now,
+            CreatedBy = actor.Name,
         };
         user.PasswordHash = _hasher.HashPassword(user, password);
         _database.Write(() =>
@@ -82,49 +90,54 @@ internal sealed class UserService
         return (user, oneTime);
     }
 
-    /// <summary>Checks a password, counting failures and locking the account after too many.</summary>
+    /// <summary>
+    /// Checks a password. Throttled per source address and, after repeated failures, per account and address
+    /// with exponential back-off (429); never locks an account, so nobody can lock another person out. An
+    /// unknown name, a disabled account and a wrong password get the same answer after the same work.
+    /// </summary>
     public UserRecord SignIn(string userName, string password, string? clientAddress)
     {
-        // Failures are recorded (count, lockout, audit) and committed before the refusal is thrown.
+        var nameKey = NameKey(userName);
+        var address = clientAddress ?? "?";
+        if (_throttle.Admit(nameKey, address) is { } wait)
+        {
+            // Not audited one by one: a flood would otherwise write a record per request.
+            var seconds = Math.Max(1, (int)Math.Ceiling(wait.TotalSeconds));
+            throw new ProblemException(429, "sign-in-throttled", $"Too many sign-in attempts from this address; try again in {seconds} s.", new RetryAfter(seconds));
+        }
         var (signedIn, refusal) = _database.Write<(UserRecord?, ProblemException?)>(() =>
         {
             var user = Find(userName ?? "");
-            var now = Now();
             if (user is null || user.Disabled)
             {
                 // Hash anyway so that an unknown name takes as long as a wrong password.
                 _hasher.VerifyHashedPassword(new UserRecord(), DummyHash, password ?? "");
-                return (null, Denied(userName, clientAddress, "unknown or disabled user"));
+                return (null, Denied(userName, clientAddress, user is null ? "unknown user" : "account locked"));
             }
-            if (user.LockedUntil is { } lockedUntil && lockedUntil > now)
-                return (null, Denied(userName, clientAddress, "account locked", new ProblemException(423, "account-locked", $"The account is locked after repeated failed sign-ins; try again after {lockedUntil:u} or ask an admin to unlock it.")));
             var verdict = _hasher.VerifyHashedPassword(user, user.PasswordHash, password ?? "");
             if (verdict == PasswordVerificationResult.Failed)
-            {
-                user.FailedSignIns++;
-                if (user.FailedSignIns >= _options.LockoutThreshold)
-                {
-                    user.LockedUntil = now.AddMinutes(_options.LockoutMinutes);
-                    user.FailedSignIns = 0;
-                }
-                Users.Update(user);
                 return (null, Denied(userName, clientAddress, "wrong password"));
-            }
             if (verdict == PasswordVerificationResult.SuccessRehashNeeded)
+            {
                 user.PasswordHash = _hasher.HashPassword(user, password!);
-            user.FailedSignIns = 0;
-            user.LockedUntil = null;
-            Users.Update(user);
+                Users.Update(user);
+            }
             _audit.Append(new AuditEntry(user.UserName, "auth.signin", $"user:{user.UserName}", AuditEntry.Success, clientAddress));
             return (user, null);
         });
-        return signedIn ?? throw refusal!;
+        if (signedIn is null)
+        {
+            _throttle.Failed(nameKey, address);
+            throw refusal!;
+        }
+        _throttle.Succeeded(nameKey, address);
+        return signedIn;
     }
 
     public void ChangePassword(Guid userId, string currentPassword, string newPassword, Actor actor)
     {
         EnsureStrong(newPassword);
-        _database.Write(() =>
+        var changed = _database.Write(() =>
         {
             var user = Users.FindById(userId) ?? throw ProblemException.NotFound("The user");
             if (_hasher.VerifyHashedPassword(user, user.PasswordHash, currentPassword ?? "") == PasswordVerificationResult.Failed)
@@ -134,45 +147,104 @@ internal sealed class UserService
             user.PasswordHash = _hasher.HashPassword(user, newPassword);
             user.MustChangePassword = false;
             Users.Update(user);
-            _audit.Append(new AuditEntry(actor.Name, "user.password-changed", $"user:{user.UserName}", AuditEntry.Success, actor.ClientAddress));
+            var ended = EndSessions(user, "password changed");
+            _audit.Append(new AuditEntry(actor.Name, "user.password-changed", $"user:{user.UserName}", AuditEntry.Success, actor.ClientAddress, $"{ended} session(s) ended"));
+            return user;
         });
+        Bootstrap.ForgetOneTimePassword(_dataDirectory, changed);
     }
 
-    public void Unlock(string userName, Actor actor) => _database.Write(() =>
+    /// <summary>Locks an account: its sign-in sessions and tokens stop working at once, and it cannot sign in until unlocked.</summary>
+    public void Lock(string userName, Actor actor) => _database.Write(() =>
     {
         var user = Find(userName) ?? throw ProblemException.NotFound("The user");
-        user.LockedUntil = null;
-        user.FailedSignIns = 0;
+        if (string.Equals(user.UserName, actor.Name, StringComparison.OrdinalIgnoreCase))
+            throw ProblemException.Conflict("lock-self", "You cannot lock your own account.");
+        user.Disabled = true;
         Users.Update(user);
-        _audit.Append(new AuditEntry(actor.Name, "user.unlocked", $"user:{user.UserName}", AuditEntry.Success, actor.ClientAddress));
+        var ended = EndSessions(user, "account locked");
+        _audit.Append(new AuditEntry(actor.Name, "user.locked", $"user:{user.UserName}", AuditEntry.Success, actor.ClientAddress, $"{ended} session(s) ended"));
     });
 
-    /// <summary>Creates a token for a user, narrowed to <paramref name="scopes"/> (all of the role's permissions when null).</summary>
-    public (ApiTokenRecord Record, string Token) CreateToken(UserRecord user, string name, IReadOnlyList<Permission>? scopes, TimeSpan? lifetime, Actor actor)
+    /// <summary>Unlocks an account and forgets its sign-in back-off.</summary>
+    public void Unlock(string userName, Actor actor)
     {
-        if (string.IsNullOrWhiteSpace(name) || name.Length > 64)
-            throw ProblemException.BadRequest("invalid-token", "name must be 1 to 64 characters.");
-        var allowed = Permissions.Of(user.Role);
+        _database.Write(() =>
+        {
+            var user = Find(userName) ?? throw ProblemException.NotFound("The user");
+            user.Disabled = false;
+            Users.Update(user);
+            _audit.Append(new AuditEntry(actor.Name, "user.unlocked", $"user:{user.UserName}", AuditEntry.Success, actor.ClientAddress));
+        });
+        _throttle.Clear(NameKey(userName));
+    }
+
+    /// <summary>Gives a user another role; their sessions end, and who did it is kept for the separation-of-duties check.</summary>
+    public UserRecord ChangeRole(string userName, Role role, Actor actor) => _database.Write(() =>
+    {
+        var user = Find(userName) ?? throw ProblemException.NotFound("The user");
+        if (string.Equals(user.UserName, actor.Name, StringComparison.OrdinalIgnoreCase))
+            throw ProblemException.Conflict("role-self", "You cannot change your own role: another admin must.");
+        var before = user.Role;
+        user.Role = role;
+        user.RoleChanged = Now();
+        user.RoleChangedBy = actor.Name;
+        Users.Update(user);
+        var ended = EndSessions(user, "role changed");
+        _audit.Append(new AuditEntry(actor.Name, "user.role-changed", $"user:{user.UserName}", AuditEntry.Success, actor.ClientAddress, $"role {before} -> {role}; {ended} session(s) ended"));
+        return user;
+    });
+
+    /// <summary>Ends a user's sign-in sessions and sign-in tokens (the CLI's login); API tokens follow the account's state instead.</summary>
+    private int EndSessions(UserRecord user, string because)
+    {
+        var ended = _sessions.RevokeAll(user.Id, because);
+        var now = Now();
+        foreach (var token in TokensOf(user.Id).Where(t => t.Interactive && t.Revoked is null))
+        {
+            token.Revoked = now;
+            Tokens.Update(token);
+            ended++;
+        }
+        return ended;
+    }
+
+    /// <summary>
+    /// Creates a token for a user, narrowed to <paramref name="scopes"/> (all of the role's permissions a token
+    /// may carry when null). Only the user themselves may (the system too, for first-run and tests): nobody
+    /// holds a credential of someone else. An API token never carries <c>keys:reveal</c>; a reveal is a
+    /// person's act, so only an <paramref name="interactive"/> sign-in token (password just checked) may.
+    /// </summary>
+    public (ApiTokenRecord Record, string Token) CreateToken(UserRecord user, string name, IReadOnlyList<Permission>? scopes, TimeSpan? lifetime, Actor actor, bool interactive = false)
+    {
+        if (actor != Actor.System && !string.Equals(actor.Name, user.UserName, StringComparison.OrdinalIgnoreCase))
+            throw ProblemException.Forbidden("token-for-other", "A token is created by its own user only (POST /api/tokens, signed in as that user).");
+        if (TextField.Describe(name, MaxTokenNameLength) is { } problem)
+            throw ProblemException.BadRequest("invalid-token", $"name: {problem}.");
+        if (!interactive && scopes is not null && scopes.Contains(Permission.KeysReveal))
+            throw ProblemException.BadRequest("invalid-scope", "keys:reveal is never a token scope: a key is revealed by a person signed in (web page, or recoveryassist login).");
+        var allowed = Allowed(user.Role, interactive);
         var requested = scopes ?? allowed;
         var notAllowed = requested.Except(allowed).Select(Permissions.ScopeName).ToList();
         if (notAllowed.Count > 0)
             throw ProblemException.BadRequest("invalid-scope", $"The role {user.Role} does not grant: {string.Join(", ", notAllowed)}.");
-        var token = TokenPrefix + Base64Url(RandomNumberGenerator.GetBytes(32));
+        var token = TokenPrefix + AuthSecrets.New();
         var now = Now();
         var record = new ApiTokenRecord
         {
             Id = Guid.NewGuid(),
             UserId = user.Id,
             Name = name.Trim(),
-            Hash = HashToken(token),
+            Hash = AuthSecrets.Hash(token),
             Scopes = requested.Distinct().ToList(),
             Created = now,
             Expires = lifetime is { } l ? now.Add(l) : null,
+            Interactive = interactive,
         };
         _database.Write(() =>
         {
             Tokens.Insert(record);
-            _audit.Append(new AuditEntry(actor.Name, "token.created", $"user:{user.UserName}", AuditEntry.Success, actor.ClientAddress, $"token {record.Name} ({record.Id}); scopes {string.Join(" ", record.Scopes.Select(Permissions.ScopeName))}"));
+            _audit.Append(new AuditEntry(actor.Name, "token.created", $"user:{user.UserName}", AuditEntry.Success, actor.ClientAddress, $"{(interactive ? "sign-in token" : "API token")} {record.Name} ({record.Id}); scopes {string.Join(" ", record.Scopes.Select(Permissions.ScopeName))}"));
         });
         return (record, token);
     }
@@ -192,14 +264,15 @@ internal sealed class UserService
     {
         if (!token.StartsWith(TokenPrefix, StringComparison.Ordinal) || token.Length > 128)
             return null;
-        var record = Tokens.FindOne(DbQuery.Equal(nameof(ApiTokenRecord.Hash), HashToken(token)));
+        var record = Tokens.FindOne(DbQuery.Equal(nameof(ApiTokenRecord.Hash), AuthSecrets.Hash(token)));
         var now = Now();
         if (record is null || record.Revoked is not null || record.Expires is { } e && e <= now)
             return null;
         var user = Users.FindById(record.UserId);
         if (user is null || user.Disabled)
             return null;
-        var permissions = Permissions.Of(user.Role).Intersect(record.Scopes);
+        // The role's permissions now, narrowed by the scopes: a role change or a stored keys:reveal scope grants nothing more.
+        var permissions = Allowed(user.Role, record.Interactive).Intersect(record.Scopes);
         return Principal(user, permissions, scheme, record.Id);
     }
 
@@ -241,9 +314,15 @@ internal sealed class UserService
         return problem ?? new ProblemException(401, "invalid-credentials", "The user name or password is wrong.");
     }
 
-    private static string HashToken(string token) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(token)));
+    private static IReadOnlyList<Permission> Allowed(Role role, bool interactive) =>
+        interactive ? Permissions.Of(role) : Permissions.Of(role).Where(p => p != Permission.KeysReveal).ToList();
 
-    private static string Base64Url(byte[] bytes) => Convert.ToBase64String(bytes).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+    /// <summary>How sign-in keys a name for back-off: the stored form, bounded so made-up names cannot grow memory much.</summary>
+    private static string NameKey(string? userName)
+    {
+        var key = (userName ?? "").Trim().ToLowerInvariant();
+        return key.Length > 64 ? key[..64] : key;
+    }
 
     private DateTime Now() => AuditChain.Truncate(_time.GetUtcNow());
 

@@ -565,10 +565,15 @@ internal sealed partial class EscrowService
             if (!string.IsNullOrWhiteSpace(address) && !System.Net.IPAddress.TryParse(address.Trim(), out _) && HostIdentity.DescribeInvalidName(address) is not null)
                 errors.Add($"{field} is neither an IP address nor a host name");
         }
-        if (input.KernelOpt is not null && input.KernelOpt.Any(c => c is < ' ' or > '~'))
+        Check(errors, "serial", input.Serial, TextField.ShortLength);
+        Check(errors, "esxiVersion", input.EsxiVersion, TextField.ShortLength);
+        Check(errors, "esxiBuild", input.EsxiBuild, TextField.ShortLength);
+        if (!Check(errors, "kernelOpt", input.KernelOpt, TextField.KernelOptLength) && input.KernelOpt is not null && input.KernelOpt.Any(c => c is < ' ' or > '~'))
             errors.Add("kernelOpt may hold only printable ASCII (the boot loader's editor takes nothing else)");
-        if ((input.Tags ?? []).Any(t => string.IsNullOrWhiteSpace(t) || t.Length > 64))
-            errors.Add("tags must be non-empty and at most 64 characters");
+        if (input.Tags is { Count: > MaxTags })
+            errors.Add($"tags: at most {MaxTags}");
+        foreach (var (tag, i) in (input.Tags ?? []).Select((t, i) => (t, i)))
+            Check(errors, $"tags[{i}]", tag, MaxTagLength, required: true);
         if (errors.Count > 0)
             throw ProblemException.BadRequest("invalid-host", string.Join("; ", errors) + ".");
 
@@ -587,6 +592,18 @@ internal sealed partial class EscrowService
     }
 
     private static string? Clean(string? value) => string.IsNullOrWhiteSpace(value) ? null : value.Trim();
+
+    public const int MaxTags = 64;
+    public const int MaxTagLength = 64;
+
+    /// <summary>Adds "field: problem" when a free-text value is too long or holds control characters; true when it did.</summary>
+    private static bool Check(List<string> errors, string field, string? value, int maxLength, bool required = false)
+    {
+        if (TextField.Describe(value, maxLength, required) is not { } problem)
+            return false;
+        errors.Add($"{field}: {problem}");
+        return true;
+    }
 
     [LoggerMessage(EventId = 2001, Level = LogLevel.Warning, Message = "Key drift on host {Host}: {Description}")]
     private static partial void LogDrift(ILogger logger, string host, string description);

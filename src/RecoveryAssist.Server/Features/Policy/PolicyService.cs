@@ -96,7 +96,7 @@ internal sealed class PolicyService(
             var errors = new List<string>();
             if (string.IsNullOrEmpty(reason))
                 errors.Add("reason: say why the change is forced (--reason)");
-            else if (reason.Length > MaxReasonLength || reason.Any(char.IsControl))
+            else if (TextField.Describe(reason, MaxReasonLength) is not null)
                 errors.Add($"reason: at most {MaxReasonLength} characters, on one line");
             if (errors.Count > 0)
                 throw PolicyText.Invalid(errors);
@@ -197,7 +197,7 @@ internal sealed class PolicyService(
 
     private static void ValidateTag(string? tag, List<string> errors)
     {
-        if (string.IsNullOrWhiteSpace(tag) || tag.Trim().Length > 64 || tag.Any(char.IsControl))
+        if (TextField.Describe(tag?.Trim(), 64) is not null)
             errors.Add("tag: non-empty, at most 64 characters");
     }
 

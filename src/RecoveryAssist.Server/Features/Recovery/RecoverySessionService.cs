@@ -2,6 +2,7 @@ using System.Globalization;
 using Microsoft.Extensions.Options;
 using RecoveryAssist.Core.Keys;
 using RecoveryAssist.Server.Features.Audit;
+using RecoveryAssist.Server.Features.Auth;
 using RecoveryAssist.Server.Features.Escrow;
 using RecoveryAssist.Server.Hosting;
 using RecoveryAssist.Server.Storage;
@@ -30,12 +31,14 @@ internal sealed partial class RecoverySessionService
     private readonly EscrowedKeys _keys;
     private readonly AuditLog _audit;
     private readonly SessionMachine _machine;
+    private readonly AccountProvenance _provenance;
     private readonly ILogger<RecoverySessionService> _logger;
 
     public RecoverySessionService(
         AppDatabase database, SessionStore store, EscrowedKeys keys, AuditLog audit, TimeProvider time,
-        IOptions<RecoveryOptions> options, ILogger<RecoverySessionService> logger)
+        IOptions<RecoveryOptions> options, AccountProvenance provenance, ILogger<RecoverySessionService> logger)
     {
+        _provenance = provenance;
         _database = database;
         _store = store;
         _keys = keys;
@@ -55,8 +58,8 @@ internal sealed partial class RecoverySessionService
         if (reason is null)
             errors.Add($"reason: expected one of {SessionNames.ReasonList}");
         var ticket = ticketText?.Trim() ?? "";
-        if (ticket.Length is 0 or > MaxTicketLength || ticket.Any(char.IsControl))
-            errors.Add($"ticket: a ticket reference of 1 to {MaxTicketLength} printable characters is required");
+        if (TextField.Describe(ticket, MaxTicketLength) is { } ticketProblem)
+            errors.Add($"ticket: a ticket reference is {ticketProblem}");
         var path = SessionNames.ParsePath(pathText);
         if (path is null)
             errors.Add("path: expected console or network");
@@ -124,7 +127,7 @@ internal sealed partial class RecoverySessionService
     public RecoverySession Cancel(Guid id, Person by, string? reason)
     {
         reason = string.IsNullOrWhiteSpace(reason) ? null : reason.Trim();
-        if (reason is not null && (reason.Length > MaxCancelReasonLength || reason.Any(char.IsControl)))
+        if (TextField.Describe(reason, MaxCancelReasonLength, required: false) is not null)
             return Refused<RecoverySession>(id, by, "session.cancel", new SessionRefusal(RefusalKind.BadRequest, "invalid-reason", $"reason: at most {MaxCancelReasonLength} printable characters."));
         return Act(id, by, "session.cancel", s => _machine.Cancel(s, by, reason));
     }
@@ -187,6 +190,7 @@ internal sealed partial class RecoverySessionService
         {
             host = Hosts.FindById(s.HostId) ?? throw new SessionRefusedException(new SessionRefusal(RefusalKind.NotFound, "not-found", "The session's host no longer exists."));
             EnsureSameHost(s, host, confirmHost);
+            EnsureIndependent(s, by);
             _machine.EnsureKeyReadable(s);
             EnsureKeyVersionCurrent(s);
             _machine.Reveal(s, by, form);
@@ -210,6 +214,7 @@ internal sealed partial class RecoverySessionService
         EntryCheckResult? result = null;
         Act(id, by, "session.entry-check", s =>
         {
+            EnsureIndependent(s, by);
             _machine.EnsureKeyReadable(s);
             EnsureKeyVersionCurrent(s);
             var version = _keys.Version(s.HostId, s.KeyVersion)!;
@@ -239,6 +244,13 @@ internal sealed partial class RecoverySessionService
         foreach (var session in expired)
             LogExpired(_logger, session.Id, session.HostName);
         return expired.Count;
+    }
+
+    /// <summary>The revealer's account must not be the work of the session's requester or approver (see <see cref="AccountProvenance"/>).</summary>
+    private void EnsureIndependent(RecoverySession session, Person by)
+    {
+        if (_provenance.WhyNotIndependent(by.Name, [session.RequestedBy, session.ApprovedBy], session.Opened) is { } why)
+            throw new SessionRefusedException(new SessionRefusal(RefusalKind.Forbidden, "separation-of-duties", why));
     }
 
     /// <summary>Audits and throws a refusal that happened before any session was involved (a missing permission, bad input).</summary>
