@@ -9,6 +9,7 @@ using RecoveryAssist.Server.Features.Boot;
 using RecoveryAssist.Server.Features.Escrow;
 using RecoveryAssist.Server.Features.Health;
 using RecoveryAssist.Server.Features.HostOps;
+using RecoveryAssist.Server.Features.Metrics;
 using RecoveryAssist.Server.Features.Policy;
 using RecoveryAssist.Server.Features.Recovery;
 using RecoveryAssist.Server.Features.Secrets;
@@ -84,6 +85,7 @@ internal static class AppHost
         builder.Services.AddPolicy(builder.Configuration);
         builder.Services.AddBoot(builder.Configuration);
         builder.Services.AddRecoveryAssistAuth();
+        builder.Services.AddRecoveryAssistMetrics(builder.Configuration);
         // Sign-in cookies are protected by keys kept with the data, not in the service account's profile.
         builder.Services.AddDataProtection()
             .SetApplicationName("RecoveryAssist")
@@ -128,6 +130,7 @@ internal static class AppHost
         app.MapHostOpsEndpoints();
         app.MapPolicyEndpoints();
         app.MapBootEndpoints();
+        app.MapMetricsEndpoint();
         return app;
     }
 
