@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Options;
 using RecoveryAssist.Server.Features.Audit;
 using RecoveryAssist.Server.Features.Auth;
+using RecoveryAssist.Server.Features.Backup;
 using RecoveryAssist.Server.Features.Boot;
 using RecoveryAssist.Server.Features.Escrow;
 using RecoveryAssist.Server.Features.Health;
@@ -86,6 +87,7 @@ internal static class AppHost
         builder.Services.AddBoot(builder.Configuration);
         builder.Services.AddRecoveryAssistAuth();
         builder.Services.AddRecoveryAssistMetrics(builder.Configuration);
+        builder.Services.AddBackup(builder.Configuration);
         // Sign-in cookies are protected by keys kept with the data, not in the service account's profile.
         builder.Services.AddDataProtection()
             .SetApplicationName("RecoveryAssist")
@@ -131,6 +133,7 @@ internal static class AppHost
         app.MapPolicyEndpoints();
         app.MapBootEndpoints();
         app.MapMetricsEndpoint();
+        app.MapBackupEndpoints();
         return app;
     }
 
