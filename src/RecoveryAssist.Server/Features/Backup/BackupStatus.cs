@@ -37,5 +37,7 @@ internal sealed class BackupStatus
         while (Interlocked.CompareExchange(ref _lastSuccess, seconds, seen) != seen);
     }
 
+    public long Failures => Interlocked.Read(ref _failures);
+
     public void Failed() => Interlocked.Increment(ref _failures);
 }
