@@ -19,7 +19,7 @@ public sealed class MetricsScrapeTests
     [PromtoolFact]
     public async Task Scrape_AfterActivity_PassesPromtoolAndCountsWhatHappened()
     {
-        var promtool = PromtoolRequirement.EnsureAvailable();
+        var promtool = PromtoolFactAttribute.Tool.EnsureAvailable();
         var data = TestDirectory.NewPath("ra-metrics-");
         var port = FreePort.Tcp();
         var tftpPort = FreeUdpPort();
