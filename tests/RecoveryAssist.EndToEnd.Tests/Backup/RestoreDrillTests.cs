@@ -102,6 +102,8 @@ public sealed class RestoreDrillTests(RestoreDrillFixture drill) : IClassFixture
             }
             var auditor = await SignInAsync(appliance, "auditor-d");
             (await auditor.GetFromJsonAsync<JsonElement>("/api/audit/verify")).GetProperty("intact").GetBoolean().Should().BeTrue();
+            var storeActions = (await auditor.GetFromJsonAsync<JsonElement>("/api/audit/?target=store")).EnumerateArray().Select(r => r.GetProperty("action").GetString());
+            storeActions.Should().EndWith("backup.restored", "the restored log says where the store came from");
         }
         var verify = await offline.RunAsync("audit", "verify", "--data", Data);
         verify.ExitCode.Should().Be(0, verify.ToString());

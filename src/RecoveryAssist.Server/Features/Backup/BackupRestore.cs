@@ -31,7 +31,7 @@ internal static class BackupRestore
 
         using var input = new FileStream(backupFile, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
         var (header, headerBytes) = BackupReader.ReadHeader(input);
-        var environmentKek = Environment.GetEnvironmentVariable(KeyEncryptionKey.EnvironmentVariable) is { Length: > 0 } text
+        using var environmentKek = Environment.GetEnvironmentVariable(KeyEncryptionKey.EnvironmentVariable) is { Length: > 0 } text
             ? KeyEncryptionKey.FromBase64(text, KeyEncryptionKey.EnvironmentVariable) : null;
         var kekDestination = Environment.GetEnvironmentVariable(AppHost.KekFileEnvironmentVariable) is { Length: > 0 } configured
             ? Path.GetFullPath(configured) : Path.Combine(dataDirectory, BackupArchive.KekEntry);
@@ -48,7 +48,7 @@ internal static class BackupRestore
             using (var reader = BackupReader.Open(input, header, headerBytes, key, WrongKey(header)))
                 BackupArchive.Extract(reader, work);
             using var kek = suppliedKek is null ? KekInside(work, header) : KeyEncryptionKey.FromBase64(suppliedKek.ExportBase64(), "the KEK given");
-            var (hosts, keyVersions, auditRecords) = Verify(work, kek);
+            var (hosts, keyVersions, auditRecords) = VerifyAndRecord(work, kek, header);
 
             BackupArchive.PrivateDirectory(dataDirectory);
             File.Move(Path.Combine(work, AppDatabase.FileName), Path.Combine(dataDirectory, AppDatabase.FileName));
@@ -148,14 +148,19 @@ internal static class BackupRestore
         return kek;
     }
 
-    /// <summary>Opens the unpacked store with the KEK and verifies its audit chain; returns what it holds.</summary>
-    private static (long Hosts, long KeyVersions, long AuditRecords) Verify(string work, KeyEncryptionKey kek)
+    /// <summary>
+    /// Opens the unpacked store with the KEK and verifies its audit chain, then records the restore in it
+    /// (<c>backup.restored</c>), so the log says where this store came from. Returns what it holds.
+    /// </summary>
+    private static (long Hosts, long KeyVersions, long AuditRecords) VerifyAndRecord(string work, KeyEncryptionKey kek, BackupHeader header)
     {
         try
         {
             using var database = new AppDatabase(work, kek.DeriveDatabasePassword());
             if (AuditLog.Verify(database, AuditLog.DeriveHeadKey(kek)) is { } problem)
                 throw new BackupException($"The backup's audit log does not verify: {problem}");
+            new AuditLog(database, kek, TimeProvider.System).Append(new AuditEntry("offline-admin", "backup.restored", "store", AuditEntry.Success, null,
+                $"from the backup of {header.CreatedAt:u} (appliance {header.ApplianceVersion}, sealed under the {header.Protection})"));
             return (database.Collection<BsonDocument>(EscrowService.HostsCollection).LongCount(),
                 database.Collection<BsonDocument>(EscrowService.KeysCollection).LongCount(),
                 database.Collection<BsonDocument>(AuditLog.RecordsCollection).LongCount());
