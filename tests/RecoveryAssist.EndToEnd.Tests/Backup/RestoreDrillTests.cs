@@ -78,6 +78,10 @@ public sealed class RestoreDrillTests(RestoreDrillFixture drill) : IClassFixture
     [Fact]
     public async Task Restore_KekBackupOntoEmptyDirectory_EveryKeyRevealableAndAuditIntact()
     {
+        var sealedText = System.Text.Encoding.Latin1.GetString(await File.ReadAllBytesAsync(KekBackup));
+        foreach (var (_, _, key) in drill.Hosts)
+            sealedText.Should().NotContain(key.Reveal()).And.NotContain(key.RevealGroups()[0] + "-" + key.RevealGroups()[1]);
+        sealedText.Should().NotContain(File.ReadAllText(KekKeptApart).Trim(), "a KEK-sealed backup never holds the KEK");
         using var offline = new CliProcess(new Uri("http://127.0.0.1:1"));
         var restored = await offline.RunAsync("admin", "restore", KekBackup, "--data", Data, "--kek-file", KekKeptApart);
         restored.ExitCode.Should().Be(0, restored.ToString());
