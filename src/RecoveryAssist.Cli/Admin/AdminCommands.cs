@@ -15,9 +15,11 @@ internal static class AdminCommands
 
     public static IEnumerable<Command> Build(CliConsole console)
     {
-        var admin = new Command("admin", "Administration on the data directory (stop the appliance first).");
+        var admin = new Command("admin", "Administration: on the data directory with the appliance stopped; backup through the running appliance.");
         admin.Add(Create(console));
         admin.Add(RotateKek(console));
+        admin.Add(BackupCommands.Backup(console));
+        admin.Add(BackupCommands.Restore(console, DataOption()));
         yield return admin;
 
         var audit = new Command("audit", "The audit log.");

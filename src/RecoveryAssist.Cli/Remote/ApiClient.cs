@@ -50,6 +50,49 @@ internal sealed class ApiClient : IDisposable
         return await SendAsync(HttpMethod.Post, path, content).ConfigureAwait(false);
     }
 
+    /// <summary>A POST whose answer (a backup) is streamed to <paramref name="file"/> (0600), written whole or not at all.</summary>
+    /// <returns>The bytes written.</returns>
+    public async Task<long> PostToFileAsync(string path, object body, string file)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = JsonContent.Create(body) };
+        HttpResponseMessage response;
+        try
+        {
+            response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead).ConfigureAwait(false);
+        }
+        catch (HttpRequestException e)
+        {
+            throw new ApiException(ExitCodes.Failure, $"cannot reach the appliance at {_http.BaseAddress}: {e.Message}");
+        }
+        using (response)
+        {
+            if (!response.IsSuccessStatusCode)
+            {
+                var text = await response.Content.ReadAsStringAsync().ConfigureAwait(false);
+                throw new ApiException(response.StatusCode == HttpStatusCode.BadRequest ? ExitCodes.InvalidInput : ExitCodes.Failure, Describe(response.StatusCode, text));
+            }
+            var partial = file + ".partial";
+            try
+            {
+                var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
+                if (!OperatingSystem.IsWindows())
+                    options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+                long length;
+                await using (var output = new FileStream(partial, options))
+                {
+                    await response.Content.CopyToAsync(output).ConfigureAwait(false);
+                    length = output.Length;
+                }
+                File.Move(partial, file);
+                return length;
+            }
+            finally
+            {
+                File.Delete(partial);
+            }
+        }
+    }
+
     public Task<JsonElement> PostTextAsync(string path, string text, string mediaType) =>
         SendAsync(HttpMethod.Post, path, new StringContent(text, System.Text.Encoding.UTF8, mediaType));
 

@@ -5,11 +5,13 @@ using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Options;
 using RecoveryAssist.Server.Features.Audit;
 using RecoveryAssist.Server.Features.Auth;
+using RecoveryAssist.Server.Features.Backup;
 using RecoveryAssist.Server.Features.Boot;
 using RecoveryAssist.Server.Features.Escrow;
 using RecoveryAssist.Server.Features.Health;
 using RecoveryAssist.Server.Features.HostOps;
 using RecoveryAssist.Server.Features.Network;
+using RecoveryAssist.Server.Features.Metrics;
 using RecoveryAssist.Server.Features.Policy;
 using RecoveryAssist.Server.Features.Recovery;
 using RecoveryAssist.Server.Features.Secrets;
@@ -88,6 +90,8 @@ internal static class AppHost
         builder.Services.AddPolicy(builder.Configuration);
         builder.Services.AddBoot(builder.Configuration);
         builder.Services.AddRecoveryAssistAuth();
+        builder.Services.AddRecoveryAssistMetrics(builder.Configuration);
+        builder.Services.AddBackup(builder.Configuration);
         // Sign-in cookies are protected by keys kept with the data, not in the service account's profile.
         builder.Services.AddDataProtection().SetApplicationName("RecoveryAssist");
         builder.Services.AddOptions<Microsoft.AspNetCore.DataProtection.KeyManagement.KeyManagementOptions>().Configure<ILoggerFactory>((o, loggers) =>
@@ -138,6 +142,8 @@ internal static class AppHost
         app.MapHostOpsEndpoints();
         app.MapPolicyEndpoints();
         app.MapBootEndpoints();
+        app.MapMetricsEndpoint();
+        app.MapBackupEndpoints();
         return app;
     }
 

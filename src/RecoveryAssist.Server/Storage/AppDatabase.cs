@@ -251,5 +251,22 @@ internal sealed class AppDatabase : IDisposable
         }
     }
 
+    /// <summary>
+    /// Copies a consistent image of the store file to <paramref name="destinationFile"/> while the appliance runs:
+    /// under the write lock no transaction can commit, and after a checkpoint the file holds every committed one
+    /// (the log is empty). The copy is still encrypted under the store's password.
+    /// </summary>
+    public void SnapshotTo(string destinationFile)
+    {
+        lock (_writeLock)
+        {
+            _store.Checkpoint();
+            using var source = new FileStream(FilePath, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+            using var destination = new FileStream(destinationFile, FileMode.CreateNew, FileAccess.Write);
+            source.CopyTo(destination);
+            destination.Flush(flushToDisk: true);
+        }
+    }
+
     public void Dispose() => _store.Dispose();
 }

@@ -32,6 +32,12 @@ internal enum Permission
 
     /// <summary>Forcing a policy change on a host whose key is not escrowed and recently verified (admins only).</summary>
     PolicyForce,
+
+    /// <summary>Scraping the Prometheus exposition at /metrics (counts and states, never secrets).</summary>
+    MetricsRead,
+
+    /// <summary>Taking a backup of the whole escrow through the API (admins only).</summary>
+    BackupCreate,
 }
 
 internal static class Permissions
@@ -47,8 +53,8 @@ internal static class Permissions
         [Role.Admin] = Enum.GetValues<Permission>().Where(p => p != Permission.KeysReveal).ToArray(),
         [Role.Technician] = [Permission.HostsRead, Permission.HostsWrite, Permission.SessionsRead, Permission.SessionsOpen, Permission.SessionsApprove, Permission.KeysReveal, Permission.HostsOperate],
         [Role.Operator] = [Permission.HostsRead, Permission.SessionsRead, Permission.KeysReveal],
-        [Role.Automation] = [Permission.HostsRead, Permission.HostsWrite, Permission.KeysImport, Permission.ReportsRead, Permission.SessionsRead, Permission.HostsOperate, Permission.HostsCredentials, Permission.BootManage, Permission.PolicyManage],
-        [Role.Auditor] = [Permission.HostsRead, Permission.ReportsRead, Permission.AuditRead, Permission.SessionsRead],
+        [Role.Automation] = [Permission.HostsRead, Permission.HostsWrite, Permission.KeysImport, Permission.ReportsRead, Permission.SessionsRead, Permission.HostsOperate, Permission.HostsCredentials, Permission.BootManage, Permission.PolicyManage, Permission.MetricsRead],
+        [Role.Auditor] = [Permission.HostsRead, Permission.ReportsRead, Permission.AuditRead, Permission.SessionsRead, Permission.MetricsRead],
     };
 
     public static IReadOnlyList<Permission> Of(Role role) => Granted[role];
@@ -72,6 +78,8 @@ internal static class Permissions
         Permission.BootManage => "boot:manage",
         Permission.PolicyManage => "policy:manage",
         Permission.PolicyForce => "policy:force",
+        Permission.MetricsRead => "metrics:read",
+        Permission.BackupCreate => "backup:create",
         _ => throw new ArgumentOutOfRangeException(nameof(permission)),
     };
 

@@ -42,6 +42,13 @@ internal sealed class SessionStore
         return query.OrderByDescending(s => s.Opened).Skip(skip).Limit(take).ToList();
     }
 
+    /// <summary>Sessions in each state, counted on the State index (for metrics).</summary>
+    public IReadOnlyDictionary<SessionState, int> CountByState() =>
+        Enum.GetValues<SessionState>().ToDictionary(s => s, s => Sessions.Count(DbQuery.Equal(nameof(RecoverySession.State), s.ToString())));
+
+    /// <summary>Keys revealed in all sessions, ever (for metrics; sessions are few, and the caller caches).</summary>
+    public long RevealCount() => Sessions.Query().Select(s => s.Reveals.Count).ToEnumerable().Sum(c => (long)c);
+
     public void Insert(RecoverySession session) => Sessions.Insert(session);
 
     public void Update(RecoverySession session) => Sessions.Update(session);

@@ -82,6 +82,13 @@ internal sealed class KeyEncryptionKey : IDisposable
     public string DeriveDatabasePassword() =>
         Convert.ToBase64String(HKDF.DeriveKey(HashAlgorithmName.SHA256, _value, 32, salt: null, info: DatabasePasswordInfo));
 
+    /// <summary>A key for one purpose (a backup, say), derived with HKDF-SHA256 and <paramref name="salt"/>.</summary>
+    public byte[] DeriveKey(string purpose, ReadOnlySpan<byte> salt) =>
+        HKDF.DeriveKey(HashAlgorithmName.SHA256, _value, 32, salt.ToArray(), Encoding.ASCII.GetBytes(purpose));
+
+    /// <summary>The KEK itself, base64: only for a backup sealed under a passphrase, which then restores alone.</summary>
+    public string ExportBase64() => Convert.ToBase64String(_value);
+
     public byte[] Wrap(ReadOnlySpan<byte> dataKey) => Aead.Seal(_value, dataKey, WrapContext());
 
     public byte[] Unwrap(ReadOnlySpan<byte> wrapped) => Aead.Open(_value, wrapped, WrapContext());

@@ -96,6 +96,8 @@ public sealed class RoleMatrixTests : IAsyncLifetime
         ["POST /api/sessions/{id:guid}/cancel"] = "admin technician",
         ["GET /console/sessions/{id:guid}"] = "technician operator",
         ["GET /console/sessions/{id:guid}/blanked"] = SignedIn,
+        ["GET /metrics"] = "admin automation auditor",
+        ["POST /api/admin/backup"] = "admin",
     };
 
     private TestAppliance _appliance = null!;
