@@ -91,6 +91,7 @@ internal static class AppHost
         builder.Services.AddPolicy(builder.Configuration);
         builder.Services.AddBoot(builder.Configuration);
         builder.Services.AddRecoveryAssistAuth();
+        builder.Services.AddUserAdministration();
         // Sign-in cookies are protected by keys kept with the data, not in the service account's profile.
         builder.Services.AddDataProtection()
             .SetApplicationName("RecoveryAssist")
@@ -129,6 +130,7 @@ internal static class AppHost
         app.MapOpenApi();
         app.MapHealthEndpoints();
         app.MapAuthEndpoints();
+        app.MapUserAdminEndpoints();
         app.MapEscrowEndpoints();
         app.MapAuditEndpoints();
         app.MapRecoveryEndpoints();

@@ -32,7 +32,7 @@ internal static class Bootstrap
         {
             console.WriteLine($"RecoveryAssist: created user '{AdminUserName}' with the one-time password: {adminPassword}");
             console.WriteLine("  It is shown only now and must be changed at first sign-in:");
-            console.WriteLine($"  recoveryassist --server {url} login --user {AdminUserName}   (then: recoveryassist passwd)");
+            console.WriteLine($"  recoveryassist --server {url} passwd --user {AdminUserName}   (then: recoveryassist --server {url} login --user {AdminUserName})");
         }
     }
 }

@@ -18,7 +18,7 @@ internal sealed record CreateUserRequest(string UserName, string Role, string? P
 
 internal sealed record CreateUserResponse(string UserName, string Role, string? OneTimePassword);
 
-internal sealed record UserView(string UserName, string Role, bool MustChangePassword, bool Locked, DateTime Created);
+internal sealed record UserView(string UserName, string Role, bool MustChangePassword, bool Locked, DateTime Created, bool Disabled = false);
 
 internal sealed record CreateTokenRequest(string Name, IReadOnlyList<string>? Scopes = null, int? ExpiresInDays = null);
 
@@ -49,7 +49,7 @@ internal static class AuthEndpoints
 
         var users = app.MapGroup("/api/users").WithTags("Users").RequirePermission(Permission.UsersManage);
         users.MapGet("/", (UserService service, TimeProvider time) => service.List()
-            .Select(u => new UserView(u.UserName, u.Role.ToString(), u.MustChangePassword, u.LockedUntil > time.GetUtcNow().UtcDateTime, u.Created)));
+            .Select(u => new UserView(u.UserName, u.Role.ToString(), u.MustChangePassword, u.LockedUntil > time.GetUtcNow().UtcDateTime, u.Created, u.Disabled)));
         users.MapPost("/", CreateUser);
         users.MapPost("/{userName}/unlock", (string userName, UserService service, HttpContext context) =>
         {
