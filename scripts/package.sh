@@ -19,7 +19,7 @@ out=artifacts
 deb="$out/recoveryassist_${version}_amd64.deb"
 work="$out/package"
 
-inputs=(src ipxe appliance Directory.Build.props Directory.Packages.props global.json README.md scripts/package.sh)
+inputs=(src ipxe appliance Directory.Build.props Directory.Packages.props global.json scripts/package.sh)
 hash=$(find "${inputs[@]}" -type f -not -path '*/bin/*' -not -path '*/obj/*' -print0 | LC_ALL=C sort -z \
   | xargs -0 sha256sum | sha256sum | cut -d' ' -f1)
 if [[ -z "${FORCE:-}" && -f "$deb" && "$(cat "$work/source-hash" 2>/dev/null)" == "$hash" ]]; then
@@ -50,7 +50,7 @@ install -d "$root/usr/bin" "$root/usr/lib/systemd/system" "$root/etc/recoveryass
 ln -s ../lib/recoveryassist/recoveryassist "$root/usr/bin/recoveryassist"
 install -m 0644 appliance/systemd/recoveryassist.service "$root/usr/lib/systemd/system/"
 install -m 0644 appliance/recoveryassist.json "$root/etc/recoveryassist/"
-install -m 0644 appliance/debian/copyright README.md "$root/usr/share/doc/recoveryassist/"
+install -m 0644 appliance/debian/copyright "$root/usr/share/doc/recoveryassist/"
 gzip -9n -c appliance/debian/changelog > "$root/usr/share/doc/recoveryassist/changelog.gz"
 install -d "$root/usr/share/man/man1"
 gzip -9n -c appliance/debian/recoveryassist.1 > "$root/usr/share/man/man1/recoveryassist.1.gz"
@@ -68,7 +68,7 @@ sed -e "s/@VERSION@/$version/" -e "s/@INSTALLED_SIZE@/$size/" appliance/debian/c
 (cd "$root" && find usr -type f -print0 | LC_ALL=C sort -z | xargs -0 md5sum) > "$root/DEBIAN/md5sums"
 chmod 0644 "$root/DEBIAN/md5sums"
 
-fakeroot dpkg-deb --build -Zxz -z3 "$root" "$deb" >/dev/null
+fakeroot dpkg-deb --build -Zgzip "$root" "$deb" >/dev/null
 echo "$hash" > "$work/source-hash"
 rm -rf "$work/src"
 echo "built $deb ($(du -h "$deb" | cut -f1))"

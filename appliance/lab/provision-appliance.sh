@@ -53,4 +53,4 @@ fi
 systemctl restart dnsmasq
 systemctl restart recoveryassist
 systemctl --no-pager --lines=0 status recoveryassist dnsmasq
-echo "appliance: http://$APPLIANCE_IP:8080 (first run: sudo journalctl -u recoveryassist -o cat | grep -A3 one-time)"
+echo "appliance: http://$APPLIANCE_IP:8080 (one-time admin password: sudo cat /var/lib/recoveryassist/initial-admin-password)"

@@ -118,7 +118,8 @@ internal static class AppHost
         app.Lifetime.ApplicationStopped.Register(store.Dispose);
         var adminPassword = Bootstrap.EnsureAdmin(app.Services.GetRequiredService<UserService>());
         Bootstrap.PrintFirstRun(console ?? Console.Out, store.KekCreated ? Path.GetFullPath(store.KekFile) : null, adminPassword,
-            app.Urls.FirstOrDefault() ?? builder.Configuration["urls"] ?? AppOptions.DefaultUrl);
+            app.Urls.FirstOrDefault() ?? builder.Configuration["urls"] ?? AppOptions.DefaultUrl,
+            SystemdSetup.ConsoleIsJournal ? Path.Combine(Path.GetFullPath(options.DataDirectory), Bootstrap.InitialPasswordFile) : null);
 
         app.UseExceptionHandler();
         app.UseStatusCodePages();

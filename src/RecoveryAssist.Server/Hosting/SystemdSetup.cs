@@ -16,9 +16,12 @@ internal static class SystemdSetup
     /// <summary>Set by systemd when stdout or stderr is connected to the journal.</summary>
     public const string JournalStreamVariable = "JOURNAL_STREAM";
 
+    /// <summary>Standard output goes to the journal: a log, where no secret may be written.</summary>
+    public static bool ConsoleIsJournal => Environment.GetEnvironmentVariable(JournalStreamVariable) is { Length: > 0 };
+
     public static void AddSystemd(this WebApplicationBuilder builder)
     {
-        if (Environment.GetEnvironmentVariable(JournalStreamVariable) is { Length: > 0 })
+        if (ConsoleIsJournal)
             builder.Logging.AddSystemdConsole(o => o.IncludeScopes = false);
         if (Environment.GetEnvironmentVariable(NotifySocketVariable) is { Length: > 0 } socket)
             builder.Services.AddHostedService(sp => new SystemdNotifier(socket, sp.GetRequiredService<IHostApplicationLifetime>(), sp.GetRequiredService<ILogger<SystemdNotifier>>()));

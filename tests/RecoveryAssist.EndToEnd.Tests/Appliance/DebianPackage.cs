@@ -21,7 +21,7 @@ public sealed class DebianPackage : IAsyncLifetime
     {
         PackageRequirement.EnsureAvailable();
         var repo = PackageRequirement.RepositoryRoot();
-        var built = await Tool.RunAsync(Path.Combine(repo, "scripts", "package.sh"), [], TimeSpan.FromMinutes(10), repo);
+        var built = await Tool.RunAsync(Path.Combine(repo, "scripts", "package.sh"), [], TimeSpan.FromMinutes(20), repo);
         if (built.ExitCode != 0)
             throw new InvalidOperationException($"scripts/package.sh failed: {built}");
         BuildOutput = built.Output;

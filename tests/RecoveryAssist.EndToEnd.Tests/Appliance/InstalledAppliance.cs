@@ -17,7 +17,6 @@ internal sealed class InstalledAppliance : IAsyncDisposable
     private readonly Process _process;
     private readonly Socket _notify;
     private readonly StringBuilder _console = new();
-    private readonly TaskCompletionSource<string> _oneTimePassword = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     private InstalledAppliance(Process process, Socket notify, string directory, string stateDirectory, Uri address)
     {
@@ -35,7 +34,11 @@ internal sealed class InstalledAppliance : IAsyncDisposable
 
     public Uri Address { get; }
 
-    public Task<string> OneTimePassword => _oneTimePassword.Task;
+    /// <summary>
+    /// The first start's one-time admin password: under systemd the console is the journal, so the
+    /// appliance puts it in a file of the data directory instead (read here as root, as an operator would).
+    /// </summary>
+    public string OneTimePassword => File.ReadAllText(Path.Combine(StateDirectory, "initial-admin-password")).Trim();
 
     public string Console
     {
@@ -95,6 +98,8 @@ internal sealed class InstalledAppliance : IAsyncDisposable
         start.Environment["USER"] = user;
         start.Environment["LOGNAME"] = user;
         start.Environment["NOTIFY_SOCKET"] = notifyPath;
+        // systemd names the journal stream's device:inode here; the appliance only asks whether it is set.
+        start.Environment["JOURNAL_STREAM"] = "0:0";
         foreach (var (name, value) in environment)
             start.Environment[name] = value;
 
@@ -127,8 +132,6 @@ internal sealed class InstalledAppliance : IAsyncDisposable
             return;
         lock (_console)
             _console.AppendLine(line);
-        if (line.IndexOf(ApplianceProcess.OneTimePasswordMarker, StringComparison.Ordinal) is >= 0 and var at)
-            _oneTimePassword.TrySetResult(line[(at + ApplianceProcess.OneTimePasswordMarker.Length)..].Trim());
     }
 
     /// <summary>Waits for READY=1 on the notify socket, as systemd does for Type=notify, then checks that HTTP answers.</summary>
