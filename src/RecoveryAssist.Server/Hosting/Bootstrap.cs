@@ -37,7 +37,9 @@ internal static class Bootstrap
             return;
         if (passwordFile is not null)
         {
-            var options = new FileStreamOptions { Mode = FileMode.Create, Access = FileAccess.Write, UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite };
+            var options = new FileStreamOptions { Mode = FileMode.Create, Access = FileAccess.Write };
+            if (!OperatingSystem.IsWindows())
+                options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
             using (var writer = new StreamWriter(passwordFile, options))
                 writer.WriteLine(adminPassword);
             console.WriteLine($"RecoveryAssist: created user '{AdminUserName}'; its one-time password is in {passwordFile} (mode 0600; delete it after the first sign-in).");

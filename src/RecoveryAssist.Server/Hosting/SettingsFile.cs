@@ -28,8 +28,8 @@ internal static class SettingsFile
         }
         catch (InvalidDataException e)
         {
-            // The JSON provider says which line and position; its message holds no value from the file.
-            throw new SettingsFileException($"settings file {full}: {e.InnerException?.Message ?? e.Message}");
+            // The JSON reader's own message names the line (counted from 0) and position; it quotes at most one character.
+            throw new SettingsFileException($"settings file {full}: {e.GetBaseException().Message}");
         }
         configuration.AddEnvironmentVariables();
         configuration.AddCommandLine(args);

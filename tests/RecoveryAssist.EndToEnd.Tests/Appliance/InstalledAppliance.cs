@@ -94,7 +94,7 @@ internal sealed class InstalledAppliance : IAsyncDisposable
             start.ArgumentList.Add(argument);
         start.Environment.Clear();
         start.Environment["PATH"] = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
-        start.Environment["HOME"] = packageState;
+        start.Environment["HOME"] = stateDirectory;
         start.Environment["USER"] = user;
         start.Environment["LOGNAME"] = user;
         start.Environment["NOTIFY_SOCKET"] = notifyPath;
