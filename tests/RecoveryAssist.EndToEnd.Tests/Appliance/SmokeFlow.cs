@@ -95,9 +95,9 @@ internal sealed class SmokeFlow(InstalledAppliance appliance, string installedCl
         SessionId = opened.Json.GetProperty("id").GetString()!;
         var approved = await Approver.RunAsync("session", "approve", SessionId);
         approved.ExitCode.Should().Be(0, approved.ToString());
-        var shown = await Requester.RunAsync("session", "show", SessionId);
-        shown.ExitCode.Should().Be(0, shown.ToString());
-        shown.Output.Should().Contain("encryptionRecoveryKey=" + ImportedKey.Reveal());
+        var revealed = await Requester.RunAsync("session", "reveal", SessionId, "--host", HostName);
+        revealed.ExitCode.Should().Be(0, revealed.ToString());
+        revealed.Output.Should().Contain("autoPartition=FALSE encryptionRecoveryKey=" + ImportedKey.Reveal());
     }
 
     public void Dispose()
