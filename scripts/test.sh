@@ -10,6 +10,7 @@ packages=(
   openssh-server openssh-client
   zbar-tools
   prometheus
+  lintian vagrant fakeroot dpkg-dev systemd
 )
 
 missing=()

@@ -21,6 +21,9 @@ internal sealed class CliProcess(Uri server, string? token = null, string? ca = 
 {
     public string Home { get; } = Directory.CreateDirectory(TestDirectory.NewPath("ra-cli-home-")).FullName;
 
+    /// <summary>The program to run (e.g. an installed <c>/usr/bin/recoveryassist</c>) instead of the build next to the tests.</summary>
+    public string? Executable { get; init; }
+
     /// <summary>Where <c>recoveryassist login</c> keeps the token under this home.</summary>
     public string TokenFile => Path.Combine(Home, ".config", "recoveryassist", "token");
 
@@ -30,14 +33,15 @@ internal sealed class CliProcess(Uri server, string? token = null, string? ca = 
     /// <summary>Runs the command line with <paramref name="input"/> on its standard input.</summary>
     public async Task<CliResult> RunWithInputAsync(string input, params string[] args)
     {
-        var start = new ProcessStartInfo("dotnet")
+        var start = new ProcessStartInfo(Executable ?? "dotnet")
         {
             RedirectStandardInput = true,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "recoveryassist.dll"));
+        if (Executable is null)
+            start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "recoveryassist.dll"));
         foreach (var arg in args)
             start.ArgumentList.Add(arg);
         start.Environment["HOME"] = Home;

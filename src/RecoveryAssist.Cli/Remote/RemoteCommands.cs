@@ -10,6 +10,8 @@ internal static class RemoteCommands
     {
         yield return Login(console);
         yield return Passwd(console);
+        yield return UserCommands.User(console);
+        yield return UserCommands.Token(console);
         yield return Host(console);
         yield return Import(console);
         yield return Coverage(console);
@@ -38,26 +40,33 @@ internal static class RemoteCommands
 
     private static Command Passwd(CliConsole console)
     {
-        var user = new Option<string>("--user") { Description = "User name.", Required = true };
-        var command = new Command("passwd", "Change a password (current, new and new again: lines on stdin, or prompted).") { user };
+        var user = new Option<string?>("--user") { Description = "The user whose password to change; needed before the first login (a one-time password). Without it: your own, with the token of 'login'." };
+        var command = new Command("passwd", "Change a password (current, new and new again: lines on stdin, or prompted). First run: passwd --user admin, then login.") { user };
         command.SetAction((result, _) => Run(console, async () =>
         {
+            var name = result.GetValue(user);
+            if (name is null && RemoteSettings.Token() is null)
+                throw new ApiException(ExitCodes.InvalidInput, "name the user: recoveryassist passwd --user NAME (not signed in; on first run: --user admin)");
             var current = Secrets.ReadPassword(console, "current password: ");
             var replacement = Secrets.ReadPassword(console, "new password: ");
             if (Secrets.ReadPassword(console, "new password again: ") != replacement)
                 throw new ApiException(ExitCodes.InvalidInput, "the two new passwords differ");
-            using var client = RemoteSettings.Client(result, authenticated: false);
-            var signedIn = await client.PostAsync("/api/auth/signin", new { userName = result.GetValue(user), password = current }).ConfigureAwait(false);
-            client.UseCsrfToken(signedIn.GetProperty("csrfToken").GetString()!);
+            // With --user: sign in with the current password (a cookie and its CSRF token), which a one-time password allows; else the saved token.
+            using var client = RemoteSettings.Client(result, authenticated: name is null);
+            if (name is not null)
+            {
+                var signedIn = await client.PostAsync("/api/auth/signin", new { userName = name, password = current }).ConfigureAwait(false);
+                client.UseCsrfToken(signedIn.GetProperty("csrfToken").GetString()!);
+            }
             await client.PostAsync("/api/auth/password", new { currentPassword = current, newPassword = replacement }).ConfigureAwait(false);
-            await console.Output.WriteLineAsync("password changed").ConfigureAwait(false);
+            await console.Output.WriteLineAsync(name is null ? "password changed" : "password changed; now: recoveryassist login --user " + name).ConfigureAwait(false);
         }));
         return command;
     }
 
     private static Command Host(CliConsole console)
     {
-        var host = new Command("host", "Add, list and show hosts.");
+        var host = new Command("host", "Add, list and show hosts; set SSH access and re-pin host keys.");
 
         var name = new Argument<string>("NAME") { Description = "Host name (FQDN)." };
         var address = new Option<string?>("--address") { Description = "Management address." };
@@ -127,6 +136,17 @@ internal static class RemoteCommands
             }).ConfigureAwait(false));
         }));
         host.Add(ssh);
+
+        var repinName = new Argument<string>("NAME") { Description = "Host name." };
+        var fingerprint = new Option<string?>("--fingerprint") { Description = "Pin this key (SHA256:... as ssh-keygen -lf prints it); without it the pin is cleared and the next contact records the key." };
+        var repin = new Command("repin", "After a host's SSH key legitimately changed (reinstall): pin its new key (audited, admins).") { repinName, fingerprint };
+        repin.SetAction((result, _) => Run(console, async () =>
+        {
+            using var client = RemoteSettings.Client(result);
+            var found = await FindHostAsync(client, result.GetValue(repinName)!).ConfigureAwait(false);
+            Print(console, await client.PostAsync($"/api/hosts/{found.GetProperty("id").GetString()}/ssh/repin", new { fingerprint = result.GetValue(fingerprint) }).ConfigureAwait(false));
+        }));
+        host.Add(repin);
         return host;
     }
 

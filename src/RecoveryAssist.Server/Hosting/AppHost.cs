@@ -40,6 +40,11 @@ internal static class AppHost
             await Console.Error.WriteLineAsync("error: " + e.Message).ConfigureAwait(false);
             return 2;
         }
+        catch (SettingsFileException e)
+        {
+            await Console.Error.WriteLineAsync("error: " + e.Message).ConfigureAwait(false);
+            return 2;
+        }
         catch (OptionsValidationException e)
         {
             await Console.Error.WriteLineAsync("error: invalid configuration: " + string.Join(" ", e.Failures)).ConfigureAwait(false);
@@ -53,6 +58,8 @@ internal static class AppHost
     public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null, TextWriter? console = null)
     {
         var builder = WebApplication.CreateBuilder(args);
+        SettingsFile.Add(builder.Configuration, args);
+        builder.AddSystemd();
         if (Environment.GetEnvironmentVariable(DataEnvironmentVariable) is { Length: > 0 } data)
             builder.Configuration[$"{AppOptions.Section}:{nameof(AppOptions.DataDirectory)}"] = data;
         if (Environment.GetEnvironmentVariable(KekFileEnvironmentVariable) is { Length: > 0 } kekFile)
@@ -136,6 +143,7 @@ internal static class AppHost
         app.MapOpenApi();
         app.MapHealthEndpoints();
         app.MapAuthEndpoints();
+        app.MapUserAdminEndpoints();
         app.MapEscrowEndpoints();
         app.MapAuditEndpoints();
         app.MapRecoveryEndpoints();

@@ -46,7 +46,7 @@ internal static class Bootstrap
         {
             console.WriteLine($"RecoveryAssist: created user '{AdminUserName}'; its one-time password is in {adminPasswordFile} (mode 0600).");
             console.WriteLine("  It must be changed at first sign-in (the file is deleted then):");
-            console.WriteLine($"  recoveryassist --server {url} passwd --user {AdminUserName}   (then: recoveryassist login --user {AdminUserName})");
+            console.WriteLine($"  recoveryassist --server {url} passwd --user {AdminUserName}   (then: recoveryassist --server {url} login --user {AdminUserName})");
         }
     }
 }

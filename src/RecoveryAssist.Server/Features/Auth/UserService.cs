@@ -195,6 +195,24 @@ internal sealed class UserService
         return user;
     });
 
+    /// <summary>Replaces a password with a one-time one (returned once, changed at next sign-in); the user's sessions end.</summary>
+    public (UserRecord User, string OneTimePassword) ResetPassword(string userName, Actor actor)
+    {
+        var password = GeneratePassword();
+        var user = _database.Write(() =>
+        {
+            var user = Find(userName) ?? throw ProblemException.NotFound("The user");
+            user.PasswordHash = _hasher.HashPassword(user, password);
+            user.MustChangePassword = true;
+            Users.Update(user);
+            var ended = EndSessions(user, "password reset");
+            _audit.Append(new AuditEntry(actor.Name, "user.password-reset", $"user:{user.UserName}", AuditEntry.Success, actor.ClientAddress, $"{ended} session(s) ended"));
+            return user;
+        });
+        _throttle.Clear(NameKey(userName));
+        return (user, password);
+    }
+
     /// <summary>Ends a user's sign-in sessions and sign-in tokens (the CLI's login); API tokens follow the account's state instead.</summary>
     private int EndSessions(UserRecord user, string because)
     {

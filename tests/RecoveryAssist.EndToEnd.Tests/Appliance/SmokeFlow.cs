@@ -1,0 +1,108 @@
+using RecoveryAssist.Core.Keys;
+
+namespace RecoveryAssist.EndToEnd.Tests.Appliance;
+
+/// <summary>
+/// What an operator does first with a freshly installed appliance, with the INSTALLED command line:
+/// first-run passwd then login, users for two technicians, a host and its key, a recovery session
+/// opened by one, approved by the other, and the key revealed. Each step is a method; <see cref="Steps"/>
+/// runs them in order, so later steps (backup and restore, a /metrics scrape) are appended there.
+/// </summary>
+internal sealed class SmokeFlow(InstalledAppliance appliance, string installedCli) : IDisposable
+{
+    public const string HostName = "esx01.lab";
+    private const string AdminPassword = "first admin password 1";
+
+    private readonly List<CliProcess> _clis = [];
+
+    public InstalledAppliance Appliance => appliance;
+
+    public CliProcess Admin { get; private set; } = null!;
+
+    public CliProcess Requester { get; private set; } = null!;
+
+    public CliProcess Approver { get; private set; } = null!;
+
+    public RecoveryKey ImportedKey { get; private set; } = null!;
+
+    public string SessionId { get; private set; } = "";
+
+    public IReadOnlyList<(string Name, Func<Task> Run)> Steps =>
+    [
+        ("first-run passwd, then login", FirstRunPasswdThenLoginAsync),
+        ("user add two technicians", AddTechniciansAsync),
+        ("host add and import", AddHostAndImportAsync),
+        ("recover, approve, reveal", RecoverApproveRevealAsync),
+    ];
+
+    private CliProcess NewCli()
+    {
+        var cli = new CliProcess(appliance.Address) { Executable = installedCli };
+        _clis.Add(cli);
+        return cli;
+    }
+
+    private async Task FirstRunPasswdThenLoginAsync()
+    {
+        var oneTime = appliance.OneTimePassword;
+        appliance.Console.Should().NotContain(oneTime, "the journal is a log: the one-time password goes to a file");
+        new FileInfo(Path.Combine(appliance.StateDirectory, "admin-password")).UnixFileMode.Should().Be(UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        Admin = NewCli();
+        var passwd = await Admin.RunWithInputAsync($"{oneTime}\n{AdminPassword}\n{AdminPassword}\n", "passwd", "--user", "admin");
+        passwd.ExitCode.Should().Be(0, passwd.ToString());
+        var login = await Admin.RunWithInputAsync(AdminPassword + "\n", "login", "--user", "admin");
+        login.ExitCode.Should().Be(0, login.ToString());
+    }
+
+    private async Task AddTechniciansAsync()
+    {
+        Requester = await NewUserAsync("tech-a");
+        Approver = await NewUserAsync("tech-b");
+    }
+
+    /// <summary>A technician made by the admin with a one-time password, which they change at first sign-in.</summary>
+    private async Task<CliProcess> NewUserAsync(string name)
+    {
+        var added = await Admin.RunAsync("user", "add", name, "--role", "technician");
+        added.ExitCode.Should().Be(0, added.ToString());
+        var oneTime = added.Json.GetProperty("oneTimePassword").GetString()!;
+        var cli = NewCli();
+        var password = $"password of {name} 1";
+        var passwd = await cli.RunWithInputAsync($"{oneTime}\n{password}\n{password}\n", "passwd", "--user", name);
+        passwd.ExitCode.Should().Be(0, passwd.ToString());
+        var login = await cli.RunWithInputAsync(password + "\n", "login", "--user", name);
+        login.ExitCode.Should().Be(0, login.ToString());
+        return cli;
+    }
+
+    private async Task AddHostAndImportAsync()
+    {
+        var added = await Admin.RunAsync("host", "add", HostName, "--mac", "00:50:56:aa:bb:cc", "--kernelopt", "autoPartition=FALSE");
+        added.ExitCode.Should().Be(0, added.ToString());
+        var (_, key, output) = EsxcliOutput.NewHostKey();
+        var file = Path.Combine(Admin.Home, "list.txt");
+        await File.WriteAllTextAsync(file, output);
+        var imported = await Admin.RunAsync("import", "--host", HostName, file);
+        imported.ExitCode.Should().Be(0, imported.ToString());
+        imported.Json.GetProperty("outcome").GetString().Should().Be("escrowed");
+        ImportedKey = key;
+    }
+
+    private async Task RecoverApproveRevealAsync()
+    {
+        var opened = await Requester.RunAsync("recover", HostName, "--reason", "motherboard-replaced", "--ticket", "CHG-7");
+        opened.ExitCode.Should().Be(0, opened.ToString());
+        SessionId = opened.Json.GetProperty("id").GetString()!;
+        var approved = await Approver.RunAsync("session", "approve", SessionId);
+        approved.ExitCode.Should().Be(0, approved.ToString());
+        var revealed = await Requester.RunAsync("session", "reveal", SessionId, "--host", HostName);
+        revealed.ExitCode.Should().Be(0, revealed.ToString());
+        revealed.Output.Should().Contain("autoPartition=FALSE encryptionRecoveryKey=" + ImportedKey.Reveal());
+    }
+
+    public void Dispose()
+    {
+        foreach (var cli in _clis)
+            cli.Dispose();
+    }
+}
