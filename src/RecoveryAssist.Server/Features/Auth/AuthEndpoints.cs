@@ -126,12 +126,21 @@ internal static class AuthEndpoints
         if (context.User.HasClaim(Permissions.MustChangePasswordClaim, "true"))
             throw ProblemException.Forbidden("password-change-required", "Change the one-time password first.");
         var user = users.FindById(Guid.Parse(context.User.FindFirstValue(ClaimTypes.NameIdentifier)!)) ?? throw ProblemException.NotFound("The user");
-        List<Permission>? scopes = null;
+        // At most what the caller holds now, so a narrowed token cannot mint a wider one; keys:reveal is left
+        // to UserService, which refuses it with its reason.
+        var held = context.User.FindAll(Permissions.ClaimType).Select(c => Permissions.FromScopeName(c.Value)).OfType<Permission>()
+            .Where(p => p != Permission.KeysReveal).ToList();
+        var scopes = held;
         if (request.Scopes is not null)
         {
             scopes = [];
             foreach (var scope in request.Scopes)
-                scopes.Add(Permissions.FromScopeName(scope) ?? throw ProblemException.BadRequest("invalid-scope", $"Unknown scope '{scope}'; known: {string.Join(", ", Enum.GetValues<Permission>().Select(Permissions.ScopeName))}."));
+            {
+                var permission = Permissions.FromScopeName(scope) ?? throw ProblemException.BadRequest("invalid-scope", $"Unknown scope '{scope}'; known: {string.Join(", ", Enum.GetValues<Permission>().Select(Permissions.ScopeName))}.");
+                if (permission != Permission.KeysReveal && !held.Contains(permission))
+                    throw ProblemException.BadRequest("invalid-scope", $"scopes: '{scope}' is not among your current permissions.");
+                scopes.Add(permission);
+            }
         }
         if (request.ExpiresInDays is < 1 or > 3650)
             throw ProblemException.BadRequest("invalid-token", "expiresInDays must be between 1 and 3650.");

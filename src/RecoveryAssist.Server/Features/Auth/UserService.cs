@@ -158,6 +158,7 @@ internal sealed class UserService
     public void Lock(string userName, Actor actor) => _database.Write(() =>
     {
         var user = Find(userName) ?? throw ProblemException.NotFound("The user");
+        EnsureAnotherAdmin(user);
         if (string.Equals(user.UserName, actor.Name, StringComparison.OrdinalIgnoreCase))
             throw ProblemException.Conflict("lock-self", "You cannot lock your own account.");
         user.Disabled = true;
@@ -183,6 +184,8 @@ internal sealed class UserService
     public UserRecord ChangeRole(string userName, Role role, Actor actor) => _database.Write(() =>
     {
         var user = Find(userName) ?? throw ProblemException.NotFound("The user");
+        if (role != Role.Admin)
+            EnsureAnotherAdmin(user);
         if (string.Equals(user.UserName, actor.Name, StringComparison.OrdinalIgnoreCase))
             throw ProblemException.Conflict("role-self", "You cannot change your own role: another admin must.");
         var before = user.Role;
@@ -211,6 +214,13 @@ internal sealed class UserService
         });
         _throttle.Clear(NameKey(userName));
         return (user, password);
+    }
+
+    /// <summary>The appliance always keeps an enabled admin, who can manage users.</summary>
+    private void EnsureAnotherAdmin(UserRecord user)
+    {
+        if (user.Role == Role.Admin && !List().Any(u => u.Role == Role.Admin && !u.Disabled && u.Id != user.Id))
+            throw ProblemException.Conflict("last-admin", $"'{user.UserName}' is the last enabled admin: make another admin first.");
     }
 
     /// <summary>Ends a user's sign-in sessions and sign-in tokens (the CLI's login); API tokens follow the account's state instead.</summary>
