@@ -22,8 +22,6 @@ interface=$(ip -o -4 addr show | awk -v ip="$APPLIANCE_IP" 'index($4, ip "/") ==
 cat > /etc/recoveryassist/recoveryassist.json <<JSON
 // Vagrant lab settings (appliance/lab/provision-appliance.sh).
 {
-  // Until the listeners read RecoveryAssist:Listen, the hosting layer's own setting places them.
-  "urls": "http://$APPLIANCE_IP:8080;http://127.0.0.1:8080",
   "RecoveryAssist": {
     "Listen": {
       "People": "https://$APPLIANCE_IP:8443",
@@ -53,4 +51,4 @@ fi
 systemctl restart dnsmasq
 systemctl restart recoveryassist
 systemctl --no-pager --lines=0 status recoveryassist dnsmasq
-echo "appliance: http://$APPLIANCE_IP:8080 (one-time admin password: sudo cat /var/lib/recoveryassist/admin-password)"
+echo "appliance: https://$APPLIANCE_IP:8443 (one-time admin password: sudo cat /var/lib/recoveryassist/admin-password)"

@@ -68,8 +68,9 @@ internal sealed class InstalledAppliance : IAsyncDisposable
             : value;
 
         var port = FreePort.Tcp();
+        var provisioningPort = FreePort.Tcp();
         var environment = unit.Environment.ToDictionary(e => e.Key, e => Reroot(e.Value));
-        environment["RECOVERYASSIST_CONFIG"] = WriteTestSettings(environment["RECOVERYASSIST_CONFIG"], directory, port);
+        environment["RECOVERYASSIST_CONFIG"] = WriteTestSettings(environment["RECOVERYASSIST_CONFIG"], directory, port, provisioningPort);
 
         var notifyPath = Path.Combine(directory, "notify.sock");
         var notify = new Socket(AddressFamily.Unix, SocketType.Dgram, ProtocolType.Unspecified);
@@ -104,7 +105,7 @@ internal sealed class InstalledAppliance : IAsyncDisposable
             start.Environment[name] = value;
 
         var process = Process.Start(start)!;
-        var appliance = new InstalledAppliance(process, notify, directory, stateDirectory, new Uri($"http://127.0.0.1:{port}"));
+        var appliance = new InstalledAppliance(process, notify, directory, stateDirectory, new Uri($"https://127.0.0.1:{port}"));
         process.OutputDataReceived += (_, e) => appliance.Consume(e.Data);
         process.ErrorDataReceived += (_, e) => appliance.Consume(e.Data);
         process.BeginOutputReadLine();
@@ -113,14 +114,12 @@ internal sealed class InstalledAppliance : IAsyncDisposable
         return appliance;
     }
 
-    private static string WriteTestSettings(string shipped, string directory, int port)
+    private static string WriteTestSettings(string shipped, string directory, int port, int provisioningPort)
     {
         var settings = JsonNode.Parse(File.ReadAllText(shipped), documentOptions: new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip })!;
         settings["RecoveryAssist"]!["Boot"]!["TftpPort"] = 0;
-        settings["RecoveryAssist"]!["Listen"]!["Provisioning"] = $"http://127.0.0.1:{port}";
-        settings["RecoveryAssist"]!["Listen"]!["People"] = $"http://127.0.0.1:{port}";
-        // Until the listeners read RecoveryAssist:Listen, the hosting layer's own setting places the port.
-        settings["urls"] = $"http://127.0.0.1:{port}";
+        settings["RecoveryAssist"]!["Listen"]!["Provisioning"] = $"http://127.0.0.1:{provisioningPort}";
+        settings["RecoveryAssist"]!["Listen"]!["People"] = $"https://127.0.0.1:{port}";
         var path = Path.Combine(directory, "recoveryassist.json");
         File.WriteAllText(path, settings.ToJsonString());
         return path;
@@ -152,7 +151,9 @@ internal sealed class InstalledAppliance : IAsyncDisposable
             if (state.Split('\n').Contains("READY=1"))
                 break;
         }
-        using var client = new HttpClient { BaseAddress = Address };
+        // Only "does it answer": the CLI under test checks the self-signed certificate (pinned on first contact).
+        using var handler = new HttpClientHandler { ServerCertificateCustomValidationCallback = HttpClientHandler.DangerousAcceptAnyServerCertificateValidator };
+        using var client = new HttpClient(handler) { BaseAddress = Address };
         (await client.GetAsync("/healthz")).EnsureSuccessStatusCode();
     }
 
