@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Options;
 using RecoveryAssist.Core.Esxcli;
+using RecoveryAssist.Server.Features.Alerts;
 using RecoveryAssist.Server.Features.Audit;
 using RecoveryAssist.Server.Features.Escrow;
 using RecoveryAssist.Server.Features.HostOps;
@@ -162,10 +163,10 @@ internal sealed class PolicySteps(AuditLog audit, IOptions<PolicyOptions> option
         {
             return StepOutcome.Fatal((rebooted ? "the host rebooted, but " : "")
                 + "execInstalledOnly is FALSE for the next boot again: the setting was lost (a power cycle before it was saved?) or changed back; start the change again",
-                AlertKind.PolicyRefused);
+                AlertKind.SettingLost);
         }
         if (rebooted)
-            return StepOutcome.Fatal($"the host rebooted ({since}), but execInstalledOnly is still FALSE at runtime although TRUE for the next boot", AlertKind.PolicyRefused);
+            return StepOutcome.Fatal($"the host rebooted ({since}), but execInstalledOnly is still FALSE at runtime although TRUE for the next boot", AlertKind.JobFailed);
         return StepOutcome.NeedsPerson(PolicyRules.RebootRequired, _options.Recheck, $"execInstalledOnly configured TRUE, runtime FALSE; {since}");
     }
 
