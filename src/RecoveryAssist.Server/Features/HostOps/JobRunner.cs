@@ -13,6 +13,11 @@ internal interface IJobObserver
     /// <summary>Called after the step's start is persisted, before it acts.</summary>
     void StepStarting(JobRecord job, int index);
 
+    /// <summary>Called with a step's outcome, in the transaction that persists it (a confirmed save is recorded with the step that confirmed it).</summary>
+    void StepFinished(JobRecord job, int index)
+    {
+    }
+
     /// <summary>Called after the job reached a final state and it was persisted.</summary>
     void JobFinished(JobRecord job);
 }
@@ -267,6 +272,8 @@ internal sealed class JobRunner : BackgroundService
         {
             if (!Save(job))
                 return false;
+            foreach (var observer in _observers)
+                observer.StepFinished(job, index);
             if (wasWaiting)
                 _alerts.JobChanged(job);
             if (failed && job.State == JobState.Failed)
