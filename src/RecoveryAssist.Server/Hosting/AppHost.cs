@@ -128,7 +128,7 @@ internal static class AppHost
         app.MapAuditEndpoints();
         app.MapRecoveryEndpoints();
         app.MapHostOpsEndpoints();
-        app.MapAlertEndpoints();
+        app.MapAlerts();
         app.MapPolicyEndpoints();
         app.MapBootEndpoints();
         return app;

@@ -32,6 +32,9 @@ internal enum Permission
 
     /// <summary>Forcing a policy change on a host whose key is not escrowed and recently verified (admins only).</summary>
     PolicyForce,
+
+    /// <summary>Alert notification channels: where alerts are sent, and their secrets (admins only).</summary>
+    AlertChannelsManage,
 }
 
 internal static class Permissions
@@ -72,6 +75,7 @@ internal static class Permissions
         Permission.BootManage => "boot:manage",
         Permission.PolicyManage => "policy:manage",
         Permission.PolicyForce => "policy:force",
+        Permission.AlertChannelsManage => "alerts:channels",
         _ => throw new ArgumentOutOfRangeException(nameof(permission)),
     };
 
