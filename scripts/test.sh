@@ -11,6 +11,7 @@ packages=(
   zbar-tools
   prometheus
   lintian vagrant fakeroot dpkg-dev systemd
+  python3-aiosmtpd
 )
 
 missing=()

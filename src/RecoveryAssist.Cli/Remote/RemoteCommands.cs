@@ -3,7 +3,7 @@ using System.Text.Json;
 
 namespace RecoveryAssist.Cli.Remote;
 
-/// <summary>Commands against a running appliance: login, passwd, host, import, coverage, recover, session, collect, rotate, job, policy.</summary>
+/// <summary>Commands against a running appliance: login, passwd, host, import, coverage, recover, session, collect, rotate, job, policy, alert.</summary>
 internal static class RemoteCommands
 {
     public static IEnumerable<Command> Build(CliConsole console)
@@ -21,6 +21,7 @@ internal static class RemoteCommands
         foreach (var command in HostOpsCommands.Build(console))
             yield return command;
         yield return PolicyCommands.Build(console);
+        yield return AlertCommands.Build(console);
     }
 
     private static Command Login(CliConsole console)

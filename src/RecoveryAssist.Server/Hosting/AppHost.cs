@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.DataProtection;
 using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Options;
+using RecoveryAssist.Server.Features.Alerts;
 using RecoveryAssist.Server.Features.Audit;
 using RecoveryAssist.Server.Features.Auth;
 using RecoveryAssist.Server.Features.Backup;
@@ -94,6 +95,7 @@ internal static class AppHost
         builder.Services.AddSingleton<EscrowService>();
         builder.Services.AddRecovery(builder.Configuration);
         builder.Services.AddHostOps(builder.Configuration);
+        builder.Services.AddAlerts(builder.Configuration);
         builder.Services.AddPolicy(builder.Configuration);
         builder.Services.AddBoot(builder.Configuration);
         builder.Services.AddRecoveryAssistAuth();
@@ -148,6 +150,7 @@ internal static class AppHost
         app.MapAuditEndpoints();
         app.MapRecoveryEndpoints();
         app.MapHostOpsEndpoints();
+        app.MapAlerts();
         app.MapPolicyEndpoints();
         app.MapBootEndpoints();
         app.MapMetricsEndpoint();

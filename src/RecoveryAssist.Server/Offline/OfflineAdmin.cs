@@ -87,6 +87,14 @@ internal static class OfflineAdmin
                     access.Secret = KeySealer.Rewrap(access.Secret, store.Kek, newKek);
                     return store.Database.Mapper.ToDocument(access);
                 }
+                if (collection == Features.Alerts.Delivery.AlertDelivery.ChannelsCollection)
+                {
+                    // Notification channels' secrets (webhook keys, SMTP passwords) too.
+                    var channel = store.Database.Mapper.ToObject<Features.Alerts.Delivery.AlertChannelRecord>(document);
+                    if (channel.Secret is { } secret)
+                        channel.Secret = KeySealer.Rewrap(secret, store.Kek, newKek);
+                    return store.Database.Mapper.ToDocument(channel);
+                }
                 if (collection != EscrowService.KeysCollection)
                     return document;
                 var version = store.Database.Mapper.ToObject<KeyVersionRecord>(document);

@@ -3,6 +3,7 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using RecoveryAssist.EndToEnd.Tests.Infrastructure;
 using RecoveryAssist.EsxiSimulator.State;
+using RecoveryAssist.Server.Features.Alerts;
 using RecoveryAssist.Server.Features.Escrow;
 using RecoveryAssist.Server.Features.HostOps;
 using RecoveryAssist.Server.Features.Audit;
@@ -96,7 +97,7 @@ public sealed class CollectTests(SshdFixture sshd) : IAsyncLifetime
             sshd.Hosts.Get(connection.HostName).CommandLog.Count.Should().Be(commandsBefore, "no command runs on a host whose key does not match");
             _appliance.Alerts.List(host.Id, 0, 10).Should().Contain(a => a.Kind == AlertKind.HostKeyMismatch);
             var audit = _appliance.Services.GetRequiredService<AuditLog>().Read(0, 10_000, $"host:{host.Name}");
-            audit.Should().Contain(r => r.Action == "hostops.alert" && r.Detail!.Contains("HostKeyMismatch"));
+            audit.Should().Contain(r => r.Action == "alert.raised" && r.Detail!.Contains("HostKeyMismatch"));
 
             _appliance.Access.Repin(host.Id, "SHA256:" + sshd.HostKeyFingerprintSha256, HostOpsAppliance.Tester);
             var after = await _appliance.RunAsync(JobKind.Collect, host.Id);

@@ -3,6 +3,7 @@ using Microsoft.Extensions.DependencyInjection;
 using RecoveryAssist.Core.Esxcli;
 using RecoveryAssist.Core.Keys;
 using RecoveryAssist.EndToEnd.Tests.Infrastructure;
+using RecoveryAssist.Server.Features.Alerts;
 using RecoveryAssist.Server.Features.Escrow;
 using RecoveryAssist.Server.Features.HostOps;
 using RecoveryAssist.Server.Features.Policy;
@@ -60,7 +61,7 @@ internal sealed class HostOpsAppliance : IAsyncDisposable
 
     public HostSshAccess Access => Services.GetRequiredService<HostSshAccess>();
 
-    public HostOpsAlerts Alerts => Services.GetRequiredService<HostOpsAlerts>();
+    public AlertService Alerts => Services.GetRequiredService<AlertService>();
 
     public RecoverySessionService Sessions => Services.GetRequiredService<RecoverySessionService>();
 

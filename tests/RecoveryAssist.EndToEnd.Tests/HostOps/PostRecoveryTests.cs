@@ -1,5 +1,6 @@
 using RecoveryAssist.EndToEnd.Tests.Infrastructure;
 using RecoveryAssist.EsxiSimulator.State;
+using RecoveryAssist.Server.Features.Alerts;
 using RecoveryAssist.Server.Features.Escrow;
 using RecoveryAssist.Server.Features.HostOps;
 using RecoveryAssist.Server.Features.Recovery;

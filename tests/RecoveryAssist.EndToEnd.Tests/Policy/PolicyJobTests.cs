@@ -1,6 +1,7 @@
 using RecoveryAssist.EndToEnd.Tests.HostOps;
 using RecoveryAssist.EndToEnd.Tests.Infrastructure;
 using RecoveryAssist.EsxiSimulator.State;
+using RecoveryAssist.Server.Features.Alerts;
 using RecoveryAssist.Server.Features.Escrow;
 using RecoveryAssist.Server.Features.HostOps;
 using RecoveryAssist.Server.Features.Policy;
@@ -73,7 +74,8 @@ public sealed class PolicyJobTests(SshdFixture sshd) : IAsyncLifetime
         job.State.Should().Be(JobState.Succeeded, job.Error);
         job.Attention.Should().BeNull();
         sshd.Hosts.Get(connection.HostName).SavedConfig.RequireSecureBoot.Should().BeTrue();
-        _appliance.Alerts.List(host.Id, 0, 10).Count(a => a.Kind == AlertKind.NeedsPerson).Should().Be(1, "the alert is raised once, not at every re-check");
+        _appliance.Alerts.List(host.Id, 0, 10).Where(a => a.Kind == AlertKind.NeedsPerson).Should().ContainSingle("the alert is raised once, not at every re-check")
+            .Which.State.Should().Be(AlertState.Resolved, "the job no longer waits");
         _appliance.Policy.Show(host.Id).Host.Findings.Should().NotContain(f => f.Code == "secure-boot-not-enforced");
     }
 
@@ -91,7 +93,7 @@ public sealed class PolicyJobTests(SshdFixture sshd) : IAsyncLifetime
         state.Config.ExecInstalledOnlyConfigured.Should().BeTrue();
         state.RebootPending.Should().BeTrue();
         state.Config.RequireExecInstalledOnly.Should().BeFalse("the policy waits for the reboot");
-        Changes(sshd, connection.HostName).Should().Equal(KernelSetExec);
+        Changes(sshd, connection.HostName).Should().Equal(KernelSetExec, BackupNow);
 
         // Resuming before the reboot only looks again: still waiting.
         var attempts = waiting.Steps.Single(s => s.Kind == StepKind.WaitForReboot).Attempts;
@@ -107,7 +109,7 @@ public sealed class PolicyJobTests(SshdFixture sshd) : IAsyncLifetime
         state = sshd.Hosts.Get(connection.HostName);
         state.BootTime.Should().BeAfter(bootTime);
         state.SavedConfig.RequireExecInstalledOnly.Should().BeTrue();
-        Changes(sshd, connection.HostName).Should().Equal(KernelSetExec, SetExecOn, BackupNow);
+        Changes(sshd, connection.HostName).Should().Equal(KernelSetExec, BackupNow, SetExecOn, BackupNow);
         _appliance.Audit(host).Should().Contain(r => r.Action == "job.resumed");
     }
 
@@ -130,7 +132,7 @@ public sealed class PolicyJobTests(SshdFixture sshd) : IAsyncLifetime
         state.SavedConfig.Mode.Should().Be(EncryptionMode.Tpm);
         state.SavedConfig.RequireSecureBoot.Should().BeTrue();
         state.SavedConfig.RequireExecInstalledOnly.Should().BeTrue();
-        Changes(sshd, connection.HostName).Should().Equal(SetModeTpm, AutoBackup, SetSecureBootOn, BackupNow, KernelSetExec, SetExecOn, BackupNow);
+        Changes(sshd, connection.HostName).Should().Equal(SetModeTpm, AutoBackup, SetSecureBootOn, BackupNow, KernelSetExec, BackupNow, SetExecOn, BackupNow);
         var commands = Commands(sshd, connection.HostName);
         commands.IndexOf(List, commands.IndexOf(SetModeTpm)).Should().BeLessThan(commands.IndexOf(AutoBackup), "the new key is escrowed before anything saves it");
         _appliance.AssertInvariant(sshd, connection.HostName, host.Id, "after Mode TPM");

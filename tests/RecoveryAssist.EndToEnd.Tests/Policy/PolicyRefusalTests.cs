@@ -6,6 +6,7 @@ using Microsoft.Extensions.DependencyInjection;
 using RecoveryAssist.EndToEnd.Tests.HostOps;
 using RecoveryAssist.EndToEnd.Tests.Infrastructure;
 using RecoveryAssist.EsxiSimulator.State;
+using RecoveryAssist.Server.Features.Alerts;
 using RecoveryAssist.Server.Features.Escrow;
 using RecoveryAssist.Server.Features.HostOps;
 using RecoveryAssist.Server.Features.Policy;

@@ -38,6 +38,9 @@ internal enum Permission
 
     /// <summary>Taking a backup of the whole escrow through the API (admins only).</summary>
     BackupCreate,
+
+    /// <summary>Alert notification channels: where alerts are sent, and their secrets (admins only).</summary>
+    AlertChannelsManage,
 }
 
 internal static class Permissions
@@ -80,6 +83,7 @@ internal static class Permissions
         Permission.PolicyForce => "policy:force",
         Permission.MetricsRead => "metrics:read",
         Permission.BackupCreate => "backup:create",
+        Permission.AlertChannelsManage => "alerts:channels",
         _ => throw new ArgumentOutOfRangeException(nameof(permission)),
     };
 

@@ -74,10 +74,6 @@ internal static class HostOpsEndpoints
             Accepted(service.Retry(id, context.Actor()))).RequirePermission(Permission.HostsOperate);
         jobs.MapPost("/{id:guid}/resume", (Guid id, HostOpsService service, HttpContext context) =>
             Accepted(service.Resume(id, context.Actor()))).RequirePermission(Permission.HostsOperate);
-
-        app.MapGet("/api/alerts", (HostOpsAlerts alerts, Guid? host, int? skip, int? take) =>
-            alerts.List(host, Math.Max(skip ?? 0, 0), Math.Clamp(take ?? 100, 1, MaxPageSize)).Select(AlertView.From))
-            .WithTags("Host operations").RequirePermission(Permission.HostsRead);
     }
 
     private static IResult Accepted(JobRecord job) => Results.Accepted($"/api/jobs/{job.Id}", JobView.From(job));

@@ -18,9 +18,6 @@ internal static partial class HostOpsLog
     [LoggerMessage(EventId = 7004, Level = LogLevel.Information, Message = "Job {JobId} ({Kind}) on host {Host} ended {State}")]
     public static partial void JobFinished(ILogger logger, Guid jobId, JobKind kind, string host, JobState state);
 
-    [LoggerMessage(EventId = 7005, Level = LogLevel.Warning, Message = "Alert {Kind} on host {Host} (job {JobId}): {Message}")]
-    public static partial void Alert(ILogger logger, AlertKind kind, string host, Guid? jobId, string message);
-
     [LoggerMessage(EventId = 7006, Level = LogLevel.Information, Message = "Host {Host}: host key pinned on first contact (SHA256:{Fingerprint})")]
     public static partial void KeyPinned(ILogger logger, string host, string fingerprint);
 

@@ -11,7 +11,6 @@ internal static class HostOpsSetup
         services.AddSingleton<HostSshAccess>();
         services.AddSingleton<ISshConnector, SshNetConnector>();
         services.AddSingleton<JobStore>();
-        services.AddSingleton<HostOpsAlerts>();
         services.AddSingleton<IRecoveryHandoff, RecoverySessionHandoff>();
         services.AddSingleton<StepExecutor>();
         services.AddSingleton<JobRunner>();

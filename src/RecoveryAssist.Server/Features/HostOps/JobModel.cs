@@ -1,3 +1,5 @@
+using RecoveryAssist.Server.Features.Alerts;
+
 namespace RecoveryAssist.Server.Features.HostOps;
 
 internal enum JobKind

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Threading.Channels;
 using Microsoft.Extensions.Options;
+using RecoveryAssist.Server.Features.Alerts;
 using RecoveryAssist.Server.Features.Audit;
 using RecoveryAssist.Server.Storage;
 
@@ -11,6 +12,11 @@ internal interface IJobObserver
 {
     /// <summary>Called after the step's start is persisted, before it acts.</summary>
     void StepStarting(JobRecord job, int index);
+
+    /// <summary>Called with a step's outcome, in the transaction that persists it (a confirmed save is recorded with the step that confirmed it).</summary>
+    void StepFinished(JobRecord job, int index)
+    {
+    }
 
     /// <summary>Called after the job reached a final state and it was persisted.</summary>
     void JobFinished(JobRecord job);
@@ -37,13 +43,13 @@ internal sealed class JobRunner : BackgroundService
     private readonly StepExecutor _executor;
     private readonly HostSshAccess _access;
     private readonly ISshConnector _connector;
-    private readonly HostOpsAlerts _alerts;
+    private readonly AlertService _alerts;
     private readonly HostOpsOptions _options;
     private readonly TimeProvider _time;
     private readonly IEnumerable<IJobObserver> _observers;
     private readonly ILogger<JobRunner> _logger;
 
-    public JobRunner(JobStore jobs, AppDatabase database, StepExecutor executor, HostSshAccess access, ISshConnector connector, HostOpsAlerts alerts,
+    public JobRunner(JobStore jobs, AppDatabase database, StepExecutor executor, HostSshAccess access, ISshConnector connector, AlertService alerts,
         IOptions<HostOpsOptions> options, TimeProvider time, IEnumerable<IJobObserver> observers, ILogger<JobRunner> logger)
     {
         _jobs = jobs;
@@ -266,6 +272,10 @@ internal sealed class JobRunner : BackgroundService
         {
             if (!Save(job))
                 return false;
+            foreach (var observer in _observers)
+                observer.StepFinished(job, index);
+            if (wasWaiting)
+                _alerts.JobChanged(job);
             if (failed && job.State == JobState.Failed)
             {
                 var atRisk = wasCritical && JobMachine.InCriticalSection(job);
@@ -312,8 +322,13 @@ internal sealed class JobRunner : BackgroundService
 
     private void Finish(JobRecord job, bool saved = false)
     {
-        if (!saved)
-            Save(job);
+        // Before the observers: whoever sees the job finished also sees the alerts it cleared.
+        _database.Write(() =>
+        {
+            if (!saved)
+                Save(job);
+            _alerts.JobChanged(job);
+        });
         HostOpsLog.JobFinished(_logger, job.Id, job.Kind, job.HostName, job.State);
         foreach (var observer in _observers)
             observer.JobFinished(job);

@@ -4,6 +4,7 @@ using Microsoft.Extensions.Options;
 using RecoveryAssist.Core.Boot;
 using RecoveryAssist.Core.Esxcli;
 using RecoveryAssist.Core.Keys;
+using RecoveryAssist.Server.Features.Alerts;
 using RecoveryAssist.Server.Features.Escrow;
 using RecoveryAssist.Server.Hosting;
 
@@ -17,7 +18,7 @@ namespace RecoveryAssist.Server.Features.HostOps;
 internal sealed class StepExecutor
 {
     private readonly EscrowService _escrow;
-    private readonly HostOpsAlerts _alerts;
+    private readonly AlertService _alerts;
     private readonly HostSshAccess _access;
     private readonly IRecoveryHandoff _recovery;
     private readonly HostOpsOptions _options;
@@ -26,7 +27,7 @@ internal sealed class StepExecutor
     private readonly IReadOnlyList<IJobStepHandler> _handlers;
     private readonly ILogger<StepExecutor> _logger;
 
-    public StepExecutor(EscrowService escrow, HostOpsAlerts alerts, HostSshAccess access, IRecoveryHandoff recovery, IOptions<HostOpsOptions> options, IOptions<AppOptions> appOptions, TimeProvider time,
+    public StepExecutor(EscrowService escrow, AlertService alerts, HostSshAccess access, IRecoveryHandoff recovery, IOptions<HostOpsOptions> options, IOptions<AppOptions> appOptions, TimeProvider time,
         IEnumerable<IJobStepHandler> handlers, ILogger<StepExecutor> logger)
     {
         _handlers = handlers.ToList();

@@ -54,9 +54,10 @@ internal static class PolicyEndpoints
 
     public const string CsvHeader =
         "host,compliant,next,mode,requireSecureBoot,requireExecInstalledOnly,execInstalledOnlyConfigured,execInstalledOnlyRuntime,"
-        + "firmwareSecureBoot,tpmPresent,tpmVendor,esxiVersion,keyEscrowed,keyLastVerified,desired,findings,activeJob\n";
+        + "firmwareSecureBoot,tpmPresent,tpmVendor,esxiVersion,keyEscrowed,keyLastVerified,desired,findings,activeJob,"
+        + "policySaved,savedMode,savedRequireSecureBoot,savedRequireExecInstalledOnly,savedExecInstalledOnlyConfigured\n";
 
-    /// <summary>One row per host; findings as <c>code: problem</c> joined by <c> | </c>.</summary>
+    /// <summary>One row per host; findings as <c>code: problem</c> joined by <c> | </c>. The fact columns are what runs now; the saved* columns what the next boot has.</summary>
     public static string ReportCsv(PolicyReport report)
     {
         ArgumentNullException.ThrowIfNull(report);
@@ -82,7 +83,12 @@ internal static class PolicyEndpoints
                 h.KeyLastVerified?.ToString("O", CultureInfo.InvariantCulture) ?? "",
                 CsvCell.Of(desired),
                 CsvCell.Of(string.Join(" | ", h.Findings.Select(x => $"{x.Code}: {x.Problem}"))),
-                h.ActiveJobId?.ToString() ?? "");
+                h.ActiveJobId?.ToString() ?? "",
+                Flag(h.PolicySaved),
+                CsvCell.Of(h.Saved.Mode?.ToString().ToUpperInvariant()),
+                Flag(h.Saved.RequireSecureBoot),
+                Flag(h.Saved.RequireExecInstalledOnly),
+                Flag(h.Saved.ExecInstalledOnlyConfigured));
             csv.Append('\n');
         }
         return csv.ToString();

@@ -132,6 +132,10 @@ internal sealed record KeyFacts(bool Escrowed, DateTime? LastVerified)
 internal sealed record ActivePolicyJob(Guid Id, JobState State, string? Attention);
 
 /// <summary>Everything the compliance check needs about one host.</summary>
+/// <param name="Facts">What runs now, as last read.</param>
+/// <param name="Saved">What the saved configuration (the next boot) has: <see cref="Facts"/> where no change is unsaved; null when nothing is.</param>
+/// <param name="UnsavedBy">The job whose change is not saved yet.</param>
+/// <param name="Refusal">ESXi's last refusal of a policy change on this host.</param>
 internal sealed record HostPolicySnapshot(
     Guid HostId,
     string HostName,
@@ -140,7 +144,46 @@ internal sealed record HostPolicySnapshot(
     KeyFacts Key,
     bool HasSshAccess,
     ResolvedPolicy Desired,
-    ActivePolicyJob? ActiveJob);
+    ActivePolicyJob? ActiveJob,
+    PolicyFacts? Saved = null,
+    Guid? UnsavedBy = null,
+    PolicyRefusal? Refusal = null)
+{
+    /// <summary>The running facts with the saved values where a change is not saved yet.</summary>
+    public static PolicyFacts? SavedFacts(PolicyFacts running, PolicySavedRecord? saved)
+    {
+        ArgumentNullException.ThrowIfNull(running);
+        if (saved is not { HasUnsaved: true })
+            return null;
+        return running with
+        {
+            Mode = saved.Mode ?? running.Mode,
+            RequireSecureBoot = saved.RequireSecureBoot ?? running.RequireSecureBoot,
+            RequireExecInstalledOnly = saved.RequireExecInstalledOnly ?? running.RequireExecInstalledOnly,
+            ExecInstalledOnlyConfigured = saved.ExecInstalledOnlyConfigured ?? running.ExecInstalledOnlyConfigured,
+        };
+    }
+}
+
+/// <summary>One policy field: what runs now and what the next boot will have.</summary>
+internal sealed record PolicyFieldView(string Field, string? Running, string? Saved, bool IsSaved)
+{
+    public static IReadOnlyList<PolicyFieldView> From(PolicyFacts running, PolicyFacts? saved)
+    {
+        ArgumentNullException.ThrowIfNull(running);
+        var next = saved ?? running;
+        PolicyFieldView Field(string name, string? now, string? atBoot) => new(name, now, atBoot, now == atBoot);
+        return
+        [
+            Field("mode", PolicyText.Mode(running.Mode), PolicyText.Mode(next.Mode)),
+            Field("requireSecureBoot", OnOff(running.RequireSecureBoot), OnOff(next.RequireSecureBoot)),
+            Field("requireExecInstalledOnly", OnOff(running.RequireExecInstalledOnly), OnOff(next.RequireExecInstalledOnly)),
+            Field("execInstalledOnlyConfigured", OnOff(running.ExecInstalledOnlyConfigured), OnOff(next.ExecInstalledOnlyConfigured)),
+        ];
+    }
+
+    private static string? OnOff(bool? value) => value is { } v ? PolicyText.OnOff(v) : null;
+}
 
 internal enum FindingSeverity
 {
@@ -185,17 +228,24 @@ internal sealed record HostPolicyView(
     bool KeyEscrowed,
     DateTime? KeyLastVerified,
     Guid? ActiveJobId,
-    IReadOnlyList<FindingView> Findings)
+    IReadOnlyList<FindingView> Findings,
+    PolicyFacts Saved,
+    IReadOnlyList<PolicyFieldView> Fields)
 {
+    /// <summary>Whether the next boot has what runs now (no change waits for its save).</summary>
+    public bool PolicySaved => Fields.All(f => f.IsSaved);
+
     public static HostPolicyView From(HostPolicySnapshot s, HostCompliance c) => new(
         s.HostId, s.HostName, s.Tags, c.Compliant, c.Next, s.Facts, DesiredView.From(s.Desired),
-        s.Key.Escrowed, s.Key.LastVerified, s.ActiveJob?.Id, c.Findings.Select(FindingView.From).ToList());
+        s.Key.Escrowed, s.Key.LastVerified, s.ActiveJob?.Id, c.Findings.Select(FindingView.From).ToList(),
+        s.Saved ?? s.Facts, PolicyFieldView.From(s.Facts, s.Saved));
 }
 
 /// <param name="Plan">What <c>policy apply</c> would do now, from the last facts; empty when nothing differs.</param>
 internal sealed record PolicyShowView(HostPolicyView Host, IReadOnlyList<StepKind> Plan, IReadOnlyList<string> PlanNotes);
 
-internal sealed record PolicyReportSummary(int Hosts, int Compliant, int ModeNone, int SecureBootNotEnforced, int ExecNotEnforced, int KeyNotEscrowed, int NeedsPerson, int BootAtRisk);
+internal sealed record PolicyReportSummary(int Hosts, int Compliant, int ModeNone, int SecureBootNotEnforced, int ExecNotEnforced, int KeyNotEscrowed, int NeedsPerson, int BootAtRisk,
+    int NotSaved = 0);
 
 internal sealed record PolicyReport(DateTime Generated, int KeyVerifiedWithinHours, PolicyReportSummary Summary, IReadOnlyList<HostPolicyView> Hosts);
 

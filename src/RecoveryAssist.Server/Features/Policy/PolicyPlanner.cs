@@ -34,7 +34,8 @@ internal sealed record PolicyPlan(PolicyChange Change, IReadOnlyList<StepKind> S
 /// Order: the key is escrowed and verified first; Mode TPM (TPM present, set, verify, escrow the new key,
 /// auto-backup.sh, collect again); then disabling (exec before Secure Boot); then enabling (Secure Boot
 /// before exec). Each change is verified with <c>encryption get</c>, persisted with <c>backup.sh 0</c>
-/// and followed by reading the key again, since the configuration may be resealed.
+/// and followed by reading the key again, since the configuration may be resealed. The kernel setting
+/// execInstalledOnly is saved too, before the job waits for the reboot that makes it take effect.
 /// </remarks>
 internal static class PolicyPlanner
 {
@@ -143,7 +144,8 @@ internal static class PolicyPlanner
             steps.AddRange([StepKind.CheckSecureBootReady, StepKind.SetRequireSecureBoot, StepKind.VerifyPolicy, StepKind.BackupNow, StepKind.RecollectKey]);
         if (change.RequireExecInstalledOnly == true)
         {
-            steps.AddRange([StepKind.SetExecInstalledOnlyOption, StepKind.WaitForReboot, StepKind.SetRequireExecInstalledOnly,
+            // Saved before the job asks for a reboot: a power cut before an orderly reboot would lose the kernel setting.
+            steps.AddRange([StepKind.SetExecInstalledOnlyOption, StepKind.BackupNow, StepKind.WaitForReboot, StepKind.SetRequireExecInstalledOnly,
                 StepKind.VerifyPolicy, StepKind.BackupNow, StepKind.RecollectKey]);
         }
         return steps;

@@ -19,6 +19,7 @@ internal sealed class PolicyService(
     JobStore jobs,
     HostOpsService hostOps,
     DesiredPolicyStore desired,
+    PolicySavedStore saved,
     AuditLog audit,
     IOptions<PolicyOptions> options,
     TimeProvider time,
@@ -31,7 +32,7 @@ internal sealed class PolicyService(
     public PolicyShowView Show(Guid hostId)
     {
         var host = escrow.GetHost(hostId);
-        var snapshot = Snapshot(host, escrow.KeyVersions(hostId), desired.Snapshot(), ActivePolicyJobs(), access.Find(hostId) is not null);
+        var snapshot = Snapshot(host, escrow.KeyVersions(hostId), desired.Snapshot(), ActivePolicyJobs(), access.Find(hostId) is not null, saved.Get(hostId));
         var compliance = PolicyCompliance.Evaluate(snapshot, Now(), _options.KeyMaxAge);
         IReadOnlyList<StepKind> plan = [];
         var notes = new List<string>();
@@ -45,6 +46,8 @@ internal sealed class PolicyService(
             {
                 // A preview, as if every confirmation were given: the real request still needs them.
                 var preview = PolicyPlanner.Plan(Target(snapshot.Desired), new PolicyConfirmations(true, true, true), snapshot.Facts);
+                if (snapshot.Saved is not null)
+                    notes.Add("planned from what runs now; the saved configuration differs until the change is saved (see fields)");
                 plan = preview.Steps;
                 notes.AddRange(preview.Warnings);
                 notes.AddRange(preview.Notes);
@@ -147,10 +150,11 @@ internal sealed class PolicyService(
         var all = desired.Snapshot();
         var active = ActivePolicyJobs();
         var withSsh = access.HostIds().ToHashSet();
+        var savedSides = saved.All();
         var now = Now();
         var rows = escrow.ExportRows()
             .Where(r => tag is null || r.Host.Tags.Contains(tag, StringComparer.Ordinal))
-            .Select(r => Snapshot(r.Host, r.Versions, all, active, withSsh.Contains(r.Host.Id)))
+            .Select(r => Snapshot(r.Host, r.Versions, all, active, withSsh.Contains(r.Host.Id), savedSides.GetValueOrDefault(r.Host.Id)))
             .Select(s => (Host: s, Compliance: PolicyCompliance.Evaluate(s, now, _options.KeyMaxAge)))
             .ToList();
         return new PolicyReport(now, _options.KeyVerifiedWithinHours, PolicyCompliance.Summarize(rows), rows.Select(r => HostPolicyView.From(r.Host, r.Compliance)).ToList());
@@ -220,8 +224,12 @@ internal sealed class PolicyService(
     }
 
     private HostPolicySnapshot Snapshot(HostRecord host, IEnumerable<KeyVersionRecord> versions, IReadOnlyDictionary<string, DesiredPolicyRecord> all,
-        IReadOnlyDictionary<Guid, ActivePolicyJob> active, bool hasSsh) =>
-        new(host.Id, host.Name, host.Tags, PolicyFacts.From(host), KeyFacts.From(versions), hasSsh, Resolve(host, all), active.GetValueOrDefault(host.Id));
+        IReadOnlyDictionary<Guid, ActivePolicyJob> active, bool hasSsh, PolicySavedRecord? savedSide)
+    {
+        var facts = PolicyFacts.From(host);
+        return new(host.Id, host.Name, host.Tags, facts, KeyFacts.From(versions), hasSsh, Resolve(host, all), active.GetValueOrDefault(host.Id),
+            HostPolicySnapshot.SavedFacts(facts, savedSide), savedSide?.ChangedBy, PolicyRefusal.From(savedSide));
+    }
 
     private IReadOnlyDictionary<Guid, ActivePolicyJob> ActivePolicyJobs() =>
         jobs.Active().Where(j => j.Kind == JobKind.Policy)

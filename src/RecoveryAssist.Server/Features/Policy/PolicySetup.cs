@@ -10,6 +10,8 @@ internal static class PolicySetup
         services.AddOptions<PolicyOptions>().Bind(configuration.GetSection(PolicyOptions.Section)).ValidateOnStart();
         services.AddSingleton<IValidateOptions<PolicyOptions>, PolicyOptionsValidator>();
         services.AddSingleton<DesiredPolicyStore>();
+        services.AddSingleton<PolicySavedStore>();
+        services.AddSingleton<IJobObserver, PolicySaveWatch>();
         services.AddSingleton<PolicyService>();
         // Host operations run the policy jobs' steps through this hook.
         services.AddSingleton<IJobStepHandler, PolicySteps>();

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Options;
 using RecoveryAssist.Core.Esxcli;
+using RecoveryAssist.Server.Features.Alerts;
 using RecoveryAssist.Server.Features.Audit;
 using RecoveryAssist.Server.Features.Escrow;
 using RecoveryAssist.Server.Features.HostOps;
@@ -13,7 +14,7 @@ namespace RecoveryAssist.Server.Features.Policy;
 /// ESXi fails the job with the prerequisite it names; a step that needs a person waits, and looks again
 /// every <see cref="PolicyOptions.RecheckSeconds"/> (or when resumed).
 /// </summary>
-internal sealed class PolicySteps(AuditLog audit, IOptions<PolicyOptions> options, ILogger<PolicySteps> logger) : IJobStepHandler
+internal sealed class PolicySteps(AuditLog audit, PolicySavedStore saved, IOptions<PolicyOptions> options, ILogger<PolicySteps> logger) : IJobStepHandler
 {
     private readonly PolicyOptions _options = options.Value;
 
@@ -94,7 +95,8 @@ internal sealed class PolicySteps(AuditLog audit, IOptions<PolicyOptions> option
         var (settings, _) = await ReadAsync(c).ConfigureAwait(false);
         if (settings.Mode == ProtectionMode.Tpm)
             return StepOutcome.Success("the host is in Mode TPM (set by an earlier attempt, or already)");
-        return await ChangeAsync(c, HostCommand.SetModeTpm, PolicyChangeKind.ModeTpm, "set --mode=TPM (cannot be undone)").ConfigureAwait(false);
+        var before = settings.Mode;
+        return await ChangeAsync(c, HostCommand.SetModeTpm, PolicyChangeKind.ModeTpm, "set --mode=TPM (cannot be undone)", r => r.Mode ??= before).ConfigureAwait(false);
     }
 
     private async Task<StepOutcome> CheckSecureBootReadyAsync(StepContext c)
@@ -122,8 +124,9 @@ internal sealed class PolicySteps(AuditLog audit, IOptions<PolicyOptions> option
             return StepOutcome.Fatal("Require Secure Boot stays on: turn Require Executables Only From Installed VIBs off first (ESXi enforces it only with Secure Boot)",
                 AlertKind.PolicyRefused);
         }
+        var before = settings.RequireSecureBoot;
         return await ChangeAsync(c, HostCommand.SetRequireSecureBoot(on), on ? PolicyChangeKind.RequireSecureBootOn : PolicyChangeKind.RequireSecureBootOff,
-            $"set --require-secure-boot={(on ? "T" : "F")}").ConfigureAwait(false);
+            $"set --require-secure-boot={(on ? "T" : "F")}", r => r.RequireSecureBoot ??= before).ConfigureAwait(false);
     }
 
     private async Task<StepOutcome> SetExecInstalledOnlyOptionAsync(StepContext c)
@@ -142,6 +145,7 @@ internal sealed class PolicySteps(AuditLog audit, IOptions<PolicyOptions> option
             return StepOutcome.Success("execInstalledOnly is already TRUE for the next boot; " + StepExecutor.Describe(kernel));
         Audit(c, "esxcli system settings kernel set -s execInstalledOnly -v TRUE (effective at the next boot)");
         await StepExecutor.RunAsync(c.Session, HostCommand.SetExecInstalledOnlyOption, c.Stopping).ConfigureAwait(false);
+        saved.Changed(c.Job.HostId, c.Job.Id, r => r.ExecInstalledOnlyConfigured ??= false);
         var (_, after) = await ReadAsync(c).ConfigureAwait(false);
         if (!StepExecutor.KernelBoolean(after.Configured, "Configured"))
             return StepOutcome.Fatal("kernel set exited 0, but execInstalledOnly is not TRUE for the next boot: " + StepExecutor.Describe(after), AlertKind.PolicyRefused);
@@ -162,10 +166,10 @@ internal sealed class PolicySteps(AuditLog audit, IOptions<PolicyOptions> option
         {
             return StepOutcome.Fatal((rebooted ? "the host rebooted, but " : "")
                 + "execInstalledOnly is FALSE for the next boot again: the setting was lost (a power cycle before it was saved?) or changed back; start the change again",
-                AlertKind.PolicyRefused);
+                AlertKind.SettingLost);
         }
         if (rebooted)
-            return StepOutcome.Fatal($"the host rebooted ({since}), but execInstalledOnly is still FALSE at runtime although TRUE for the next boot", AlertKind.PolicyRefused);
+            return StepOutcome.Fatal($"the host rebooted ({since}), but execInstalledOnly is still FALSE at runtime although TRUE for the next boot", AlertKind.JobFailed);
         return StepOutcome.NeedsPerson(PolicyRules.RebootRequired, _options.Recheck, $"execInstalledOnly configured TRUE, runtime FALSE; {since}");
     }
 
@@ -179,8 +183,9 @@ internal sealed class PolicySteps(AuditLog audit, IOptions<PolicyOptions> option
             return StepOutcome.Fatal("Require Executables Only From Installed VIBs needs Require Secure Boot on first; it is off", AlertKind.PolicyRefused);
         if (on && !StepExecutor.KernelBoolean(kernel.Runtime, "Runtime"))
             return StepOutcome.Fatal("execInstalledOnly is not TRUE at runtime: the host must be rebooted with it first; " + StepExecutor.Describe(kernel), AlertKind.PolicyRefused);
+        var before = settings.RequireExecutablesOnlyFromInstalledVibs;
         return await ChangeAsync(c, HostCommand.SetRequireExecInstalledOnly(on), on ? PolicyChangeKind.RequireExecInstalledOnlyOn : PolicyChangeKind.RequireExecInstalledOnlyOff,
-            $"set --require-exec-installed-only={(on ? "T" : "F")}").ConfigureAwait(false);
+            $"set --require-exec-installed-only={(on ? "T" : "F")}", r => r.RequireExecInstalledOnly ??= before).ConfigureAwait(false);
     }
 
     private static async Task<StepOutcome> VerifyAsync(StepContext c)
@@ -214,33 +219,45 @@ internal sealed class PolicySteps(AuditLog audit, IOptions<PolicyOptions> option
     }
 
     /// <summary>Audits the change, makes it, and turns ESXi's refusal into a failure naming the unmet prerequisite.</summary>
-    private async Task<StepOutcome> ChangeAsync(StepContext c, HostCommand command, PolicyChangeKind kind, string description)
+    /// <param name="keepSaved">Records what the saved configuration still holds once the change runs (until a save is confirmed).</param>
+    private async Task<StepOutcome> ChangeAsync(StepContext c, HostCommand command, PolicyChangeKind kind, string description, Action<PolicySavedRecord> keepSaved)
     {
         Audit(c, description);
         var result = await StepExecutor.RunAsync(c.Session, command, c.Stopping, requireSuccess: false).ConfigureAwait(false);
         if (result.ExitCode == 0)
+        {
+            saved.Changed(c.Job.HostId, c.Job.Id, keepSaved);
             return StepOutcome.Success($"{description}: exited 0");
+        }
         var text = result.Stdout + "\n" + result.Stderr;
         if (!PolicyRules.IsRefusal(text))
             return StepOutcome.Transient($"'{command.Name}' exited {result.ExitCode}: '{Redaction.Redact(StepExecutor.FirstLine(text))}'");
-        var explanation = await ExplainAsync(c, kind).ConfigureAwait(false);
+        var (explanation, facts) = await ExplainAsync(c, kind).ConfigureAwait(false);
+        // Kept with the facts it was made on: the report offers the same change again only once they differ.
+        if (facts is not null)
+            saved.Refused(c.Job.HostId, c.Job.Id, kind, explanation, facts);
         PolicyLog.Refused(logger, c.Job.Id, c.Job.HostName, explanation);
         return StepOutcome.Fatal(explanation, AlertKind.PolicyRefused);
     }
 
-    private static async Task<string> ExplainAsync(StepContext c, PolicyChangeKind kind)
+    /// <returns>Why ESXi refused, and the facts that was judged on (null when the host could not be read again).</returns>
+    private static async Task<(string Explanation, string? Facts)> ExplainAsync(StepContext c, PolicyChangeKind kind)
     {
         try
         {
             var (settings, kernel) = await ReadAsync(c).ConfigureAwait(false);
             var (secureBoot, trustedBoot) = await c.Host.ReadSecurityAsync(c.Job, c.Session, c.Stopping).ConfigureAwait(false);
             var version = EsxiVersionParser.Parse((await StepExecutor.RunAsync(c.Session, HostCommand.Version, c.Stopping).ConfigureAwait(false)).Stdout);
-            return PolicyRules.ExplainRefusal(kind, new LiveState(settings.Mode, settings.RequireSecureBoot, settings.RequireExecutablesOnlyFromInstalledVibs,
-                StepExecutor.KernelBoolean(kernel.Runtime, "Runtime"), secureBoot, trustedBoot.TpmPresent, trustedBoot.TpmVendor, version.Version));
+            c.Host.ApplyFacts(c.Job, new HostFacts(EsxiVersion: version.Version, EsxiBuild: version.Build));
+            var runtime = StepExecutor.KernelBoolean(kernel.Runtime, "Runtime");
+            var explanation = PolicyRules.ExplainRefusal(kind, new LiveState(settings.Mode, settings.RequireSecureBoot, settings.RequireExecutablesOnlyFromInstalledVibs,
+                runtime, secureBoot, trustedBoot.TpmPresent, trustedBoot.TpmVendor, version.Version));
+            return (explanation, PolicyRefusal.Fingerprint(settings.Mode, settings.RequireSecureBoot, settings.RequireExecutablesOnlyFromInstalledVibs, runtime,
+                secureBoot, trustedBoot.TpmPresent, trustedBoot.TpmVendor, version.Version));
         }
         catch (Exception e) when (e is FormatException or StepExecutor.CommandFailedException or HostUnreachableException)
         {
-            return $"ESXi refused the change ({kind}); the host could not be read again to say why: {e.Message}";
+            return ($"ESXi refused the change ({kind}); the host could not be read again to say why: {e.Message}", null);
         }
     }
 

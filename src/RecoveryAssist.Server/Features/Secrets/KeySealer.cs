@@ -65,6 +65,37 @@ internal sealed class KeySealer(KeyEncryptionKey kek)
         }
     }
 
+    /// <summary>Seals another small secret kept with the data (a notification channel's signing key or password) the same way, bound to its record.</summary>
+    public SealedKey SealSecret(ReadOnlySpan<byte> secret, byte[] binding)
+    {
+        var dataKey = RandomNumberGenerator.GetBytes(32);
+        try
+        {
+            return new SealedKey { KekId = kek.Id, WrappedDataKey = kek.Wrap(dataKey), Ciphertext = Aead.Seal(dataKey, secret, binding) };
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(dataKey);
+        }
+    }
+
+    /// <exception cref="CryptographicException">Wrong KEK, changed data, or a record moved to another binding.</exception>
+    public byte[] OpenSecret(SealedKey sealedSecret, byte[] binding)
+    {
+        ArgumentNullException.ThrowIfNull(sealedSecret);
+        if (sealedSecret.KekId != kek.Id)
+            throw new CryptographicException($"The secret was sealed under KEK {sealedSecret.KekId}, not the loaded KEK {kek.Id}.");
+        var dataKey = kek.Unwrap(sealedSecret.WrappedDataKey);
+        try
+        {
+            return Aead.Open(dataKey, sealedSecret.Ciphertext, binding);
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(dataKey);
+        }
+    }
+
     /// <summary>Re-wraps a sealed key's data key under another KEK (KEK rotation); the ciphertext is unchanged.</summary>
     public static SealedKey Rewrap(SealedKey sealedKey, KeyEncryptionKey from, KeyEncryptionKey to)
     {

@@ -1,3 +1,4 @@
+using RecoveryAssist.Server.Features.Alerts;
 using RecoveryAssist.Server.Features.HostOps;
 
 namespace RecoveryAssist.Server.Tests.Features.HostOps;

@@ -36,7 +36,7 @@ public sealed class PolicyPlannerTests
     {
         var plan = Plan(new PolicySettings(null, null, true), Facts(secureBoot: true));
 
-        plan.Steps.Should().Equal(StepKind.CheckKeyEscrowed, StepKind.SetExecInstalledOnlyOption, StepKind.WaitForReboot, StepKind.SetRequireExecInstalledOnly,
+        plan.Steps.Should().Equal(StepKind.CheckKeyEscrowed, StepKind.SetExecInstalledOnlyOption, StepKind.BackupNow, StepKind.WaitForReboot, StepKind.SetRequireExecInstalledOnly,
             StepKind.VerifyPolicy, StepKind.BackupNow, StepKind.RecollectKey);
         plan.Warnings.Should().ContainSingle().Which.Should().Contain("waits for a person to reboot");
     }
@@ -50,7 +50,7 @@ public sealed class PolicyPlannerTests
             StepKind.CheckKeyEscrowed,
             StepKind.CheckTpmReady, StepKind.SetModeTpm, StepKind.VerifyPolicy, StepKind.RecollectKey, StepKind.BackupAfter, StepKind.RecollectKey,
             StepKind.CheckSecureBootReady, StepKind.SetRequireSecureBoot, StepKind.VerifyPolicy, StepKind.BackupNow, StepKind.RecollectKey,
-            StepKind.SetExecInstalledOnlyOption, StepKind.WaitForReboot, StepKind.SetRequireExecInstalledOnly, StepKind.VerifyPolicy, StepKind.BackupNow, StepKind.RecollectKey);
+            StepKind.SetExecInstalledOnlyOption, StepKind.BackupNow, StepKind.WaitForReboot, StepKind.SetRequireExecInstalledOnly, StepKind.VerifyPolicy, StepKind.BackupNow, StepKind.RecollectKey);
         plan.Warnings.Should().Contain("Mode TPM cannot be undone");
     }
 
