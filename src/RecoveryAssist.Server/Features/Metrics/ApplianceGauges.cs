@@ -18,8 +18,11 @@ internal sealed class ApplianceGauges
         meter.CreateObservableGauge("recoveryassist.jobs", () => ByLabel("state", figures.Current().Jobs), "{job}", "Host jobs, by state.");
         meter.CreateObservableGauge("recoveryassist.sessions", () => ByLabel("state", figures.Current().Sessions), "{session}", "Recovery sessions, by state.");
         meter.CreateObservableCounter("recoveryassist.reveals", () => figures.Current().Reveals, "{reveal}", "Recovery keys revealed in sessions, ever.");
-        // One series per kind; a label (the alert's state, say) is one more KeyValuePair here.
-        meter.CreateObservableGauge("recoveryassist.alerts", () => ByLabel("kind", figures.Current().Alerts), "{alert}", "Alerts raised by host operations, by kind.");
+        meter.CreateObservableGauge("recoveryassist.alerts", () => figures.Current().Alerts.Select(a => new Measurement<int>(a.Count,
+                new KeyValuePair<string, object?>("kind", LabelValue(a.Kind)),
+                new KeyValuePair<string, object?>("severity", LabelValue(a.Severity)),
+                new KeyValuePair<string, object?>("state", LabelValue(a.State)))),
+            "{alert}", "Alerts, by kind, severity and state (open, acknowledged, resolved).");
         meter.CreateObservableGauge("recoveryassist.hosts", () => figures.Current().Hosts, "{host}", "Hosts in the escrow.");
         meter.CreateObservableGauge("recoveryassist.hosts.without_current_key", () => figures.Current().HostsWithoutCurrentKey, "{host}",
             "Hosts with no current escrowed recovery key.");

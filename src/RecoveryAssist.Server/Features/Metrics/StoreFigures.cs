@@ -1,8 +1,8 @@
+using RecoveryAssist.Server.Features.Alerts;
 using RecoveryAssist.Server.Features.Audit;
 using RecoveryAssist.Server.Features.Escrow;
 using RecoveryAssist.Server.Features.HostOps;
 using RecoveryAssist.Server.Features.Recovery;
-using RecoveryAssist.Server.Storage;
 
 namespace RecoveryAssist.Server.Features.Metrics;
 
@@ -11,7 +11,7 @@ internal sealed record StoreFigures(
     IReadOnlyDictionary<JobState, int> Jobs,
     IReadOnlyDictionary<SessionState, int> Sessions,
     long Reveals,
-    IReadOnlyDictionary<AlertKind, int> Alerts,
+    IReadOnlyList<AlertCount> Alerts,
     int Hosts,
     int HostsWithoutCurrentKey,
     int RotationsNotSaved,
@@ -23,7 +23,7 @@ internal sealed record StoreFigures(
 /// costs more than one read of the coverage report per period, however many hosts there are.
 /// </summary>
 internal sealed class StoreFiguresReader(
-    EscrowService escrow, JobStore jobs, SessionStore sessions, AppDatabase database, AuditLog audit,
+    EscrowService escrow, JobStore jobs, SessionStore sessions, AlertService alertService, AuditLog audit,
     TimeProvider time, Microsoft.Extensions.Options.IOptions<MetricsOptions> options)
 {
     private readonly Lock _lock = new();
@@ -46,7 +46,7 @@ internal sealed class StoreFiguresReader(
     private StoreFigures Read()
     {
         var coverage = escrow.Coverage();
-        var alerts = AlertCounts();
+        var alerts = alertService.Counts();
         return new StoreFigures(
             jobs.CountByState(),
             sessions.CountByState(),
@@ -54,19 +54,7 @@ internal sealed class StoreFiguresReader(
             alerts,
             coverage.Hosts,
             coverage.WithoutKey.Count,
-            // The escrow has no "rotation not saved" state yet: an EscrowAtRisk alert is what marks one today.
-            // When Escrow records that state, read its count here instead.
-            alerts[AlertKind.EscrowAtRisk],
+            alerts.Where(a => a.Kind == AlertKind.RotationNotSaved && a.State != AlertState.Resolved).Sum(a => a.Count),
             audit.Count);
-    }
-
-    /// <summary>Alerts raised, by kind (every kind present, zero included, so each series always exists).</summary>
-    private Dictionary<AlertKind, int> AlertCounts()
-    {
-        // HostOps' alerts type offers no count; its collection is read here, kinds only.
-        var counts = Enum.GetValues<AlertKind>().ToDictionary(k => k, _ => 0);
-        foreach (var kind in database.Collection<AlertRecord>(HostOpsAlerts.Collection).Query().Select(a => a.Kind).ToEnumerable())
-            counts[kind]++;
-        return counts;
     }
 }

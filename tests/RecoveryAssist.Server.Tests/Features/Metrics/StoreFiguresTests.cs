@@ -1,6 +1,7 @@
 using System.Net.Http.Json;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
+using RecoveryAssist.Server.Features.Alerts;
 using RecoveryAssist.Server.Features.HostOps;
 using RecoveryAssist.Server.Features.Metrics;
 using RecoveryAssist.Server.Features.Recovery;
@@ -28,7 +29,8 @@ public sealed class StoreFiguresTests
         fresh.HostsWithoutCurrentKey.Should().Be(1);
         fresh.Jobs.Keys.Should().BeEquivalentTo(Enum.GetValues<JobState>(), "every state has a series, zero included");
         fresh.Sessions.Keys.Should().BeEquivalentTo(Enum.GetValues<SessionState>());
-        fresh.Alerts.Keys.Should().BeEquivalentTo(Enum.GetValues<AlertKind>());
+        fresh.Alerts.Select(a => (a.Kind, a.State)).Should().BeEquivalentTo(
+            Enum.GetValues<AlertKind>().SelectMany(k => Enum.GetValues<AlertState>().Select(s => (k, s))), "every kind and state has a series, zero included");
         fresh.AuditRecords.Should().BeGreaterThan(cached.AuditRecords);
     }
 
