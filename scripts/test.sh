@@ -9,6 +9,7 @@ packages=(
   qemu-system-x86 ipxe-qemu ipxe ovmf wrk genisoimage
   openssh-server openssh-client
   zbar-tools
+  chromium fonts-dejavu-core
 )
 
 missing=()

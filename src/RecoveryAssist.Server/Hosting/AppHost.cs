@@ -12,6 +12,7 @@ using RecoveryAssist.Server.Features.HostOps;
 using RecoveryAssist.Server.Features.Policy;
 using RecoveryAssist.Server.Features.Recovery;
 using RecoveryAssist.Server.Features.Secrets;
+using RecoveryAssist.Server.Features.Web;
 using RecoveryAssist.Server.Storage;
 
 namespace RecoveryAssist.Server.Hosting;
@@ -84,6 +85,7 @@ internal static class AppHost
         builder.Services.AddPolicy(builder.Configuration);
         builder.Services.AddBoot(builder.Configuration);
         builder.Services.AddRecoveryAssistAuth();
+        builder.Services.AddWebConsole();
         // Sign-in cookies are protected by keys kept with the data, not in the service account's profile.
         builder.Services.AddDataProtection()
             .SetApplicationName("RecoveryAssist")
@@ -128,6 +130,7 @@ internal static class AppHost
         app.MapHostOpsEndpoints();
         app.MapPolicyEndpoints();
         app.MapBootEndpoints();
+        app.MapWebConsole();
         return app;
     }
 
