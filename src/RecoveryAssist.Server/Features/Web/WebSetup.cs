@@ -21,7 +21,7 @@ internal static class WebSetup
             options.RootDirectory = "/Features/Web/Pages";
             options.Conventions.AuthorizeFolder("/", AuthSetup.SignedInPolicy);
             options.Conventions.AllowAnonymousToPage("/Login");
-        });
+        }).AddMvcOptions(options => options.Filters.Add(new RefusalPageFilter()));
         services.AddAntiforgery(options =>
         {
             options.Cookie.Name = "recoveryassist-form";
@@ -101,18 +101,53 @@ internal static class WebSetup
 
     private static Task Forbidden(HttpContext context)
     {
-        var assets = context.RequestServices.GetRequiredService<WebAssets>();
         context.Response.StatusCode = StatusCodes.Status403Forbidden;
         context.Response.ContentType = "text/html; charset=utf-8";
         context.Response.Headers.ContentSecurityPolicy = PageSecurityPolicy("-");
-        return context.Response.WriteAsync($"""
+        return context.Response.WriteAsync(StatusPage(context, "Not for your role", "Your role does not allow this page. If you need it, ask an administrator."));
+    }
+
+    /// <summary>A page for a refusal (403, 404, 410): what happened, and the way home. No script.</summary>
+    public static string StatusPage(HttpContext context, string title, string message)
+    {
+        var assets = context.RequestServices.GetRequiredService<WebAssets>();
+        var html = System.Text.Encodings.Web.HtmlEncoder.Default;
+        return $"""
             <!doctype html>
             <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-            <title>Not for your role · RecoveryAssist</title><link rel="stylesheet" href="{assets.Url("site.css")}"></head>
-            <body><main id="main" class="narrow"><h1>Not for your role</h1>
-            <p>Your role does not allow this page. If you need it, ask an administrator.</p>
+            <title>{html.Encode(title)} · RecoveryAssist</title><link rel="stylesheet" href="{assets.Url("site.css")}"></head>
+            <body><main id="main" class="narrow"><h1>{html.Encode(title)}</h1>
+            <p>{html.Encode(message)}</p>
             <p><a href="/">Back to the start page</a></p></main></body></html>
-            """);
+            """;
+    }
+}
+
+/// <summary>A refusal a page did not handle itself (an unknown id, a gone session) becomes a page with its status, not JSON.</summary>
+internal sealed class RefusalPageFilter : Microsoft.AspNetCore.Mvc.Filters.IAsyncPageFilter
+{
+    public Task OnPageHandlerSelectionAsync(Microsoft.AspNetCore.Mvc.Filters.PageHandlerSelectedContext context) => Task.CompletedTask;
+
+    public async Task OnPageHandlerExecutionAsync(Microsoft.AspNetCore.Mvc.Filters.PageHandlerExecutingContext context, Microsoft.AspNetCore.Mvc.Filters.PageHandlerExecutionDelegate next)
+    {
+        var executed = await next().ConfigureAwait(false);
+        if (executed.Exception is Hosting.ProblemException problem && !executed.ExceptionHandled)
+        {
+            executed.ExceptionHandled = true;
+            var title = problem.Status switch
+            {
+                404 => "Not found",
+                410 => "Gone",
+                403 => "Not allowed",
+                _ => "Refused",
+            };
+            executed.Result = new Microsoft.AspNetCore.Mvc.ContentResult
+            {
+                StatusCode = problem.Status,
+                ContentType = "text/html; charset=utf-8",
+                Content = WebSetup.StatusPage(context.HttpContext, title, problem.Message),
+            };
+        }
     }
 }
 
