@@ -147,6 +147,23 @@ internal sealed class UserService
         _audit.Append(new AuditEntry(actor.Name, "user.unlocked", $"user:{user.UserName}", AuditEntry.Success, actor.ClientAddress));
     });
 
+    /// <summary>Gives a user a new one-time password (shown once, to the admin), to be changed at the next sign-in; unlocks the account.</summary>
+    public string ResetPassword(string userName, Actor actor)
+    {
+        var oneTime = GeneratePassword();
+        _database.Write(() =>
+        {
+            var user = Find(userName) ?? throw ProblemException.NotFound("The user");
+            user.PasswordHash = _hasher.HashPassword(user, oneTime);
+            user.MustChangePassword = true;
+            user.LockedUntil = null;
+            user.FailedSignIns = 0;
+            Users.Update(user);
+            _audit.Append(new AuditEntry(actor.Name, "user.password-reset", $"user:{user.UserName}", AuditEntry.Success, actor.ClientAddress));
+        });
+        return oneTime;
+    }
+
     /// <summary>Creates a token for a user, narrowed to <paramref name="scopes"/> (all of the role's permissions when null).</summary>
     public (ApiTokenRecord Record, string Token) CreateToken(UserRecord user, string name, IReadOnlyList<Permission>? scopes, TimeSpan? lifetime, Actor actor)
     {

@@ -123,13 +123,22 @@ internal static class WebSetup
     }
 }
 
-/// <summary>A refusal a page did not handle itself (an unknown id, a gone session) becomes a page with its status, not JSON.</summary>
+/// <summary>
+/// A person with a one-time password goes to the password page first. A refusal a page did not handle itself (an unknown id, a gone session) becomes a page with its status, not JSON.
+/// </summary>
 internal sealed class RefusalPageFilter : Microsoft.AspNetCore.Mvc.Filters.IAsyncPageFilter
 {
     public Task OnPageHandlerSelectionAsync(Microsoft.AspNetCore.Mvc.Filters.PageHandlerSelectedContext context) => Task.CompletedTask;
 
     public async Task OnPageHandlerExecutionAsync(Microsoft.AspNetCore.Mvc.Filters.PageHandlerExecutingContext context, Microsoft.AspNetCore.Mvc.Filters.PageHandlerExecutionDelegate next)
     {
+        // Until a one-time password is replaced, the only pages are the change itself and signing out.
+        var page = context.ActionDescriptor.ViewEnginePath;
+        if (context.HttpContext.User.HasClaim(Auth.Permissions.MustChangePasswordClaim, "true") && page is not ("/Password" or "/Logout" or "/Login"))
+        {
+            context.Result = new Microsoft.AspNetCore.Mvc.RedirectResult("/password?returnUrl=" + Uri.EscapeDataString(context.HttpContext.Request.Path + context.HttpContext.Request.QueryString));
+            return;
+        }
         var executed = await next().ConfigureAwait(false);
         if (executed.Exception is Hosting.ProblemException problem && !executed.ExceptionHandled)
         {
