@@ -195,12 +195,12 @@ h1{margin:0;font-size:1.35rem;line-height:1.2}h2{font-size:1.05rem;margin:.9rem 
 main{display:grid;gap:0 2rem}
 .qr-single h2{margin-top:.4rem}
 .qr svg{display:block;width:100%;height:auto}
-.qr-large{width:min(calc(100vh - 11rem),92vw,640px)}
+.qr-large,.qr-single{width:min(calc(100vh - 11rem),92vw,640px)}
 .qr-note{font-size:.92rem;margin:.3rem 0}
 @media (min-width:48rem){
  main{grid-template-columns:minmax(0,1fr) auto}
  .qr-single{grid-column:2;grid-row:1 / span 4;align-self:start}
- .qr-large{width:min(calc(100vh - 8rem),46vw,640px)}
+ .qr-large,.qr-single{width:min(calc(100vh - 8rem),46vw,640px)}
  main>section:not(.qr-single),main>p{grid-column:1}
 }
 table{border-collapse:collapse}th{text-align:left;padding:.1rem 1rem .1rem 0;font-weight:600;vertical-align:top}td{font-family:ui-monospace,"DejaVu Sans Mono",monospace;overflow-wrap:anywhere}

@@ -21,7 +21,17 @@ internal static class WebSetup
             options.RootDirectory = "/Features/Web/Pages";
             options.Conventions.AuthorizeFolder("/", AuthSetup.SignedInPolicy);
             options.Conventions.AllowAnonymousToPage("/Login");
-        }).AddMvcOptions(options => options.Filters.Add(new RefusalPageFilter()));
+        }).AddMvcOptions(options => options.Filters.Add(new RefusalPageFilter()))
+            .ConfigureApplicationPartManager(parts =>
+            {
+                // The pages are compiled into this assembly; when it is not the entry assembly (tests host it
+                // in-process) nothing would find them.
+                var assembly = typeof(WebSetup).Assembly;
+                if (parts.ApplicationParts.OfType<Microsoft.AspNetCore.Mvc.ApplicationParts.AssemblyPart>().Any(p => p.Assembly == assembly))
+                    return;
+                foreach (var part in Microsoft.AspNetCore.Mvc.ApplicationParts.ApplicationPartFactory.GetApplicationPartFactory(assembly).GetApplicationParts(assembly))
+                    parts.ApplicationParts.Add(part);
+            });
         services.AddAntiforgery(options =>
         {
             options.Cookie.Name = "recoveryassist-form";
