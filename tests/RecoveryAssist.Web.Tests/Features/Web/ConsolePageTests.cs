@@ -113,6 +113,12 @@ public sealed class ConsolePageTests(BrowserFixture browser) : IAsyncLifetime
         await TabToAsync(console, "#blank-now");
         await console.Keyboard.PressAsync("Enter");
         (await console.ContentAsync()).Should().NotContain(_appliance.KeyGroups(host.Id)[0], "blanking removes the key from the document");
+
+        await TabToAsync(tech, "header form button");
+        await tech.Keyboard.PressAsync("Enter");
+        await tech.WaitForURLAsync(url => url.Contains("/login", StringComparison.Ordinal));
+        await tech.GotoAsync("/hosts");
+        tech.Url.Should().Contain("/login", "signed out");
     }
 
     private Guid ApprovedSession(string hostName)
