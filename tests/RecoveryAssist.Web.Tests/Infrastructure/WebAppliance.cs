@@ -66,15 +66,20 @@ internal sealed class WebAppliance : IAsyncDisposable
         return (name, oneTime!);
     }
 
-    /// <summary>A host with an imported key (no SSH), with identity to search by.</summary>
-    public HostRecord HostWithKey(string? name = null, string? kernelOpt = "runweasel")
+    /// <summary>The key published as an example (ESXi's documentation); the only key a saved picture may show.</summary>
+    public const string PublishedSampleList =
+        "Recovery ID                             Key\n" +
+        "--------------------------------------  ---\n" +
+        "{2DDD5424-7F3F-406A-8DA8-D62630F6C8BC}  478269-039194-473926-430939-686855-231401-642208-184477-602511-225586-551660-586542-338394-092578-687140-267425\n";
+
+    /// <summary>A host with an imported key (no SSH), with identity to search by; a random key unless <paramref name="listOutput"/> says which.</summary>
+    public HostRecord HostWithKey(string? name = null, string? kernelOpt = "runweasel", string? listOutput = null)
     {
         name ??= NextHostName();
         var suffix = (Interlocked.Increment(ref _hosts) % 250).ToString("x2", System.Globalization.CultureInfo.InvariantCulture);
         var host = Escrow.CreateHost(new HostInput(name, "192.0.2." + (_hosts % 250), Guid.NewGuid().ToString(), "SN-" + name.ToUpperInvariant()[..6],
             [$"00:50:56:aa:bb:{suffix}"], "198.51.100.7", "8.0.3", "24022510", kernelOpt, ["rack-7"]), Actor.System);
-        var (_, _, output) = EsxcliOutput.NewHostKey();
-        Escrow.ImportForHost(host.Id, output, null, KeySource.Imported, Actor.System);
+        Escrow.ImportForHost(host.Id, listOutput ?? EsxcliOutput.NewHostKey().Output, null, KeySource.Imported, Actor.System);
         return host;
     }
 

@@ -367,6 +367,15 @@ internal sealed partial class EscrowService
         return WriteBulk(parsed, results, actor);
     }
 
+    /// <summary>The key state of one host for lists (a page of hosts): no key, stale, or verified; the coverage report's rule.</summary>
+    public CoverageState KeyState(Guid hostId)
+    {
+        var current = VersionsOf(hostId).Where(k => k.Status == KeyStatus.Current).ToList();
+        if (current.Count == 0)
+            return CoverageState.NoKey;
+        return current.Max(k => k.LastVerified) < Now().AddDays(-_options.StaleKeyDays) ? CoverageState.Stale : CoverageState.Verified;
+    }
+
     public CoverageReport Coverage()
     {
         var now = Now();

@@ -19,7 +19,8 @@ public sealed class ConsolePageTests(BrowserFixture browser) : IAsyncLifetime
     [BrowserFact]
     public async Task ConsolePage_DesktopLaptopAndPhone_QrWholeOnFirstScreenAndTextWrapsOnlyBetweenGroups()
     {
-        var host = _appliance.HostWithKey();
+        // The published sample key: these screenshots are the ones the README shows.
+        var host = _appliance.HostWithKey("esx01.lab", listOutput: WebAppliance.PublishedSampleList);
         var session = ApprovedSession(host.Name);
         var expected = _appliance.EscrowedTextToType(host.Id);
         var operatorName = _appliance.User("operator");
@@ -38,6 +39,7 @@ public sealed class ConsolePageTests(BrowserFixture browser) : IAsyncLifetime
             (box.X + box.Width).Should().BeLessThanOrEqualTo(width);
             var screen = await page.ScreenshotAsync(new() { FullPage = false });
             await File.WriteAllBytesAsync(Path.Combine(BrowserFixture.ScreenshotDirectory, $"console-revealed-{width}x{height}.png"), screen);
+            await page.ScreenshotAsync(new() { FullPage = true, Path = Path.Combine(BrowserFixture.ScreenshotDirectory, $"console-revealed-{width}x{height}-full.png") });
             Encoding.Latin1.GetBytes(ScreenQr.Decode(screen)).Should().Equal(Encoding.ASCII.GetBytes(expected), $"at {width}×{height}");
 
             // Each group (with its dash) is one unbroken piece on screen: lines break only between groups.

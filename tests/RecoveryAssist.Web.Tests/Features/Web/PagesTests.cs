@@ -1,4 +1,5 @@
 using Deque.AxeCore.Playwright;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Playwright;
 using RecoveryAssist.Server.Features.Escrow;
 using RecoveryAssist.Server.Features.HostOps;
@@ -121,16 +122,11 @@ public sealed class PagesTests(BrowserFixture browser) : IAsyncLifetime
         await page.SetViewportSizeAsync(1280, 800);
     }
 
-    /// <summary>A collect job on a host the appliance has no SSH access to: it ends failed, and has a page.</summary>
+    /// <summary>A collect job on a host whose SSH port answers nothing: it runs, fails, and has a page.</summary>
     private Guid StartFailingJob(HostRecord host)
     {
-        try
-        {
-            return _appliance.Jobs.Start(JobKind.Collect, host.Id, null, Actor.System).Id;
-        }
-        catch (RecoveryAssist.Server.Hosting.ProblemException)
-        {
-            return _appliance.Jobs.List(null, null, 0, 1).FirstOrDefault()?.Id ?? Guid.Empty;
-        }
+        _appliance.Services.GetRequiredService<HostSshAccess>().Set(host.Id,
+            new SshAccessInput("root", FreePort.Tcp(), "127.0.0.1", "not a real password", null), Actor.System);
+        return _appliance.Jobs.Start(JobKind.Collect, host.Id, null, Actor.System).Id;
     }
 }

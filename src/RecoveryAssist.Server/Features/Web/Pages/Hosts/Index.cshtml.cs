@@ -8,8 +8,6 @@ internal sealed class IndexModel(EscrowService escrow) : WebPage
 {
     public const int PageSize = 100;
 
-    private Dictionary<Guid, CoverageHost> _problems = [];
-
     public string? Query { get; private set; }
 
     public int Skip { get; private set; }
@@ -21,11 +19,13 @@ internal sealed class IndexModel(EscrowService escrow) : WebPage
         Query = q;
         Skip = Math.Max(0, skip);
         Hosts = string.IsNullOrWhiteSpace(q) ? escrow.ListHosts(Skip, PageSize, null) : escrow.Search(q, PageSize);
-        var coverage = escrow.Coverage();
-        _problems = coverage.WithoutKey.Concat(coverage.Stale).ToDictionary(h => h.Id);
     }
 
-    public (string Text, string Tone) KeyState(Guid hostId) => _problems.TryGetValue(hostId, out var problem)
-        ? (problem.LastVerified is null ? ("no key", "bad") : ("stale", "warn"))
-        : ("verified", "ok");
+    /// <summary>Per listed host only: a page of a large fleet never reads every host's keys.</summary>
+    public (string Text, string Tone) KeyState(Guid hostId) => escrow.KeyState(hostId) switch
+    {
+        CoverageState.NoKey => ("no key", "bad"),
+        CoverageState.Stale => ("stale", "warn"),
+        _ => ("verified", "ok"),
+    };
 }
