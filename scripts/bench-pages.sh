@@ -44,7 +44,7 @@ for batch in "$work"/batch-*.json; do
 done
 
 measure() { # name, url template with %d for a random host number
-  local name=$1 template=$2 times="$work/times-$1"
+  local name=$1 template=$2 times="$work/times"
   : >"$times"
   for i in $(seq 1 "$requests"); do
     local n=$((RANDOM * 32768 + RANDOM)); n=$((n % hosts))
