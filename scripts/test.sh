@@ -12,6 +12,7 @@ packages=(
   prometheus
   lintian vagrant fakeroot dpkg-dev systemd
   python3-aiosmtpd
+  chromium fonts-dejavu-core
 )
 
 missing=()

@@ -16,6 +16,7 @@ using RecoveryAssist.Server.Features.Metrics;
 using RecoveryAssist.Server.Features.Policy;
 using RecoveryAssist.Server.Features.Recovery;
 using RecoveryAssist.Server.Features.Secrets;
+using RecoveryAssist.Server.Features.Web;
 using RecoveryAssist.Server.Storage;
 
 namespace RecoveryAssist.Server.Hosting;
@@ -101,6 +102,7 @@ internal static class AppHost
         builder.Services.AddRecoveryAssistAuth();
         builder.Services.AddRecoveryAssistMetrics(builder.Configuration);
         builder.Services.AddBackup(builder.Configuration);
+        builder.Services.AddWebConsole();
         // Sign-in cookies are protected by keys kept with the data, not in the service account's profile.
         builder.Services.AddDataProtection().SetApplicationName("RecoveryAssist");
         builder.Services.AddOptions<Microsoft.AspNetCore.DataProtection.KeyManagement.KeyManagementOptions>().Configure<ILoggerFactory>((o, loggers) =>
@@ -155,6 +157,7 @@ internal static class AppHost
         app.MapBootEndpoints();
         app.MapMetricsEndpoint();
         app.MapBackupEndpoints();
+        app.MapWebConsole();
         return app;
     }
 

@@ -72,6 +72,26 @@ internal sealed class AuditLog
         return query.OrderBy(r => r.Id).Limit(limit).ToList();
     }
 
+    /// <summary>
+    /// The newest records first, filtered for people: <paramref name="target"/> and <paramref name="actor"/>
+    /// by any part (case-insensitive), <paramref name="action"/> by its start (e.g. "session."), and a time range.
+    /// </summary>
+    public IReadOnlyList<AuditRecord> Search(string? target, string? actor, string? action, DateTime? from, DateTime? to, int take)
+    {
+        var query = _database.Collection<AuditRecord>(RecordsCollection).Query();
+        if (!string.IsNullOrWhiteSpace(target))
+            query = query.Where("LOWER($.Target) LIKE @0", new LiteDB.BsonValue("%" + target.Trim().ToLowerInvariant() + "%"));
+        if (!string.IsNullOrWhiteSpace(actor))
+            query = query.Where("LOWER($.Actor) LIKE @0", new LiteDB.BsonValue("%" + actor.Trim().ToLowerInvariant() + "%"));
+        if (!string.IsNullOrWhiteSpace(action))
+            query = query.Where("$.Action LIKE @0", new LiteDB.BsonValue(action.Trim() + "%"));
+        if (from is { } start)
+            query = query.Where("$.Time >= @0", new LiteDB.BsonValue(start));
+        if (to is { } end)
+            query = query.Where("$.Time <= @0", new LiteDB.BsonValue(end));
+        return query.OrderByDescending(r => r.Id).Limit(take).ToList();
+    }
+
     /// <summary>Null when the chain holds; otherwise the first problem found.</summary>
     public string? Verify() => Verify(_database, _headKey);
 

@@ -97,6 +97,13 @@ internal sealed record BulkRecordResult(int Index, string? HostName, bool Ok, st
 
 internal sealed record BulkImportResponse(int Succeeded, int Failed, IReadOnlyList<BulkRecordResult> Results);
 
+internal enum CoverageState
+{
+    Verified,
+    NoKey,
+    Stale,
+}
+
 internal sealed record CoverageHost(Guid Id, string Name, string Problem, DateTime? LastVerified);
 
 internal sealed record CoverageReport(

@@ -110,6 +110,30 @@ internal sealed partial class EscrowService
         throw ProblemException.BadRequest("missing-query", "Give one of name, mac, uuid or serial.");
     }
 
+    /// <summary>
+    /// One search box for people: a MAC, SMBIOS UUID or serial matches exactly (normalized), a tag matches
+    /// exactly, and a name matches by any part of it. Sorted by name, at most <paramref name="take"/>.
+    /// </summary>
+    public IReadOnlyList<HostRecord> Search(string text, int take)
+    {
+        var query = text.Trim();
+        var found = new Dictionary<Guid, HostRecord>();
+        void Add(IEnumerable<HostRecord> hosts)
+        {
+            foreach (var host in hosts)
+                found.TryAdd(host.Id, host);
+        }
+        if (HostIdentity.NormalizeMac(query) is { } mac)
+            Add(Hosts.Find(BsonExpression.Create("$.MacAddresses[*] ANY = @0", new BsonValue(mac))));
+        if (HostIdentity.NormalizeUuid(query) is { } uuid)
+            Add(Hosts.Find(DbQuery.Equal(nameof(HostRecord.SmbiosUuid), uuid)));
+        if (HostIdentity.NormalizeSerial(query) is { } serial)
+            Add(Hosts.Find(DbQuery.Equal(nameof(HostRecord.Serial), serial)));
+        Add(Hosts.Find(BsonExpression.Create("$.Tags[*] ANY = @0", new BsonValue(query)), limit: take));
+        Add(Hosts.Find(BsonExpression.Create("$.NameKey LIKE @0", new BsonValue("%" + HostIdentity.NameKey(query) + "%")), limit: take));
+        return found.Values.OrderBy(h => h.NameKey, StringComparer.Ordinal).Take(take).ToList();
+    }
+
     public IReadOnlyList<HostRecord> ListHosts(int skip, int take, string? tag)
     {
         var query = Hosts.Query();
@@ -341,6 +365,15 @@ internal sealed partial class EscrowService
                 results[other.index] = new BulkRecordResult(other.index, other.row.HostName, true, "merged", null);
         }
         return WriteBulk(parsed, results, actor);
+    }
+
+    /// <summary>The key state of one host for lists (a page of hosts): no key, stale, or verified; the coverage report's rule.</summary>
+    public CoverageState KeyState(Guid hostId)
+    {
+        var current = VersionsOf(hostId).Where(k => k.Status == KeyStatus.Current).ToList();
+        if (current.Count == 0)
+            return CoverageState.NoKey;
+        return current.Max(k => k.LastVerified) < Now().AddDays(-_options.StaleKeyDays) ? CoverageState.Stale : CoverageState.Verified;
     }
 
     public CoverageReport Coverage()

@@ -72,27 +72,6 @@ internal static class RecoveryEndpoints
 
         sessions.MapPost("/{id:guid}/cancel", (Guid id, CancelRequest? request, RecoverySessionService service, HttpContext context) =>
             SessionView.From(service.Cancel(id, Require(context, service, Permission.SessionsOpen, id, "session.cancel"), request?.Reason)));
-
-        var console = app.MapGroup("/console/sessions").WithTags("Console")
-            .RequirePermission(Permission.SessionsRead)
-            .AddEndpointFilter(NoStore)
-            .ExcludeFromDescription();
-
-        console.MapGet("/{id:guid}", (Guid id, string? enter, RecoverySessionService service, IOptions<RecoveryOptions> options, TimeProvider time, HttpContext context) =>
-        {
-            var by = Require(context, service, Permission.KeysReveal, id, "session.reveal");
-            var payloadOptions = new QrPayloadOptions(true, ParseEnter(enter) ?? QrEnter.None);
-            var revealed = service.Reveal(id, by, "console-page", null);
-            var nonce = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(16));
-            context.Response.Headers.ContentSecurityPolicy = KioskPage.ContentSecurityPolicy(nonce);
-            return Results.Content(KioskPage.Render(revealed, payloadOptions, time.GetUtcNow(), options.Value.KioskBlankAfterSeconds, nonce), "text/html; charset=utf-8");
-        });
-
-        console.MapGet("/{id:guid}/blanked", (Guid id, RecoverySessionService service, HttpContext context) =>
-        {
-            context.Response.Headers.ContentSecurityPolicy = KioskPage.ContentSecurityPolicy(null);
-            return Results.Content(KioskPage.RenderBlanked(service.Get(id)), "text/html; charset=utf-8");
-        });
     }
 
     /// <summary>Key material and session state must never sit in a browser or proxy cache.</summary>
@@ -106,7 +85,8 @@ internal static class RecoveryEndpoints
         return next(invocation);
     }
 
-    private static Person Require(HttpContext context, RecoverySessionService service, Permission permission, Guid sessionId, string action)
+    /// <summary>Refuses, audited, a caller whose role or token lacks <paramref name="permission"/>. The console page uses it too.</summary>
+    internal static Person Require(HttpContext context, RecoverySessionService service, Permission permission, Guid sessionId, string action)
     {
         var by = Person.Of(context);
         if (!context.User.HasClaim(Permissions.ClaimType, Permissions.ScopeName(permission)))
@@ -137,7 +117,7 @@ internal static class RecoveryEndpoints
         return (format == "svg", part, new QrPayloadOptions(request.LeadingSpace ?? true, enter ?? QrEnter.None), pixels);
     }
 
-    private static QrEnter? ParseEnter(string? enter) => enter?.Trim().ToLowerInvariant() switch
+    internal static QrEnter? ParseEnter(string? enter) => enter?.Trim().ToLowerInvariant() switch
     {
         null or "" or "none" => QrEnter.None,
         "lf" or "\\n" => QrEnter.LineFeed,

@@ -18,12 +18,25 @@ public sealed partial class KioskPageTests : IAsyncLifetime
     {
         var (_, key, _) = await _f.HostWithKeyAsync(host, kernelOpt, serial: "SN-77");
         var id = await _f.ApprovedAsync(host);
-        var response = await _f.Operator.GetAsync($"/console/sessions/{id}");
+        var response = await RevealAsync(_f.Operator, id);
         return (response, await response.Content.ReadAsStringAsync(), key, id);
     }
 
+    /// <summary>What the "Show the key" button does: posts the console page's own form, with its antiforgery token.</summary>
+    private static async Task<HttpResponseMessage> RevealAsync(HttpClient client, string id, bool withToken = true)
+    {
+        var page = await client.GetStringAsync($"/console/sessions/{id}");
+        var fields = new Dictionary<string, string> { ["enter"] = "none" };
+        var token = FormToken().Match(page);
+        if (withToken && token.Success)
+            fields["__RequestVerificationToken"] = token.Groups[1].Value;
+        return await client.PostAsync($"/console/sessions/{id}", new FormUrlEncodedContent(fields));
+    }
+
+    private static string Text(string html) => Tags().Replace(html, "");
+
     [Fact]
-    public async Task Get_ApprovedSession_NoStoreHtmlWithCountdownGroupsAndIdentity()
+    public async Task Post_ApprovedSession_NoStoreHtmlWithCountdownGroupsAndIdentity()
     {
         var (response, html, key, id) = await PageAsync("esx40.lab", "runweasel");
 
@@ -32,17 +45,17 @@ public sealed partial class KioskPageTests : IAsyncLifetime
         response.Headers.CacheControl!.NoStore.Should().BeTrue();
         response.Headers.GetValues("Content-Security-Policy").Single().Should().Contain("default-src 'none'").And.Contain("frame-ancestors 'none'");
         html.Should().Contain("id=\"countdown\"").And.Contain("data-expires=\"").And.Contain("data-blank-after=\"120\"");
-        html.Should().Contain("url=/console/sessions/" + id + "/blanked", "without scripts the page still blanks itself");
+        html.Should().Contain("url=/console/sessions/" + id + "?blanked=1", "without scripts the page still blanks itself");
         foreach (var (group, i) in key.RevealGroups().Select((g, i) => (g, i)))
             html.Should().Contain($"<span class=\"n\">{i + 1}</span> <code>{group}</code>");
         html.Should().Contain("esx40.lab").And.Contain("SN-77").And.Contain("192.0.2.10");
-        html.Should().Contain("runweasel encryptionRecoveryKey=" + key.Reveal());
+        Text(html).Should().Contain("runweasel encryptionRecoveryKey=" + key.Reveal());
         html.Should().Contain("Single use: the key is rotated after recovery.");
         html.Should().Contain("@media print");
     }
 
     [Fact]
-    public async Task Get_ApprovedSession_KeyInNoUrlAndNoExternalResource()
+    public async Task Post_ApprovedSession_KeyInNoUrlAndNoExternalResource()
     {
         var (_, html, key, _) = await PageAsync("esx41.lab");
 
@@ -59,7 +72,7 @@ public sealed partial class KioskPageTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Get_ApprovedSession_QrCodesDecodeToTheTextToType()
+    public async Task Post_ApprovedSession_QrCodesDecodeToTheTextToType()
     {
         var (_, html, key, _) = await PageAsync("esx42.lab");
         var svgs = InlineSvg().Matches(html).Select(m => m.Value).ToList();
@@ -70,7 +83,7 @@ public sealed partial class KioskPageTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Get_ApprovedSession_CountsAsAnAuditedReveal()
+    public async Task Post_ApprovedSession_CountsAsAnAuditedReveal()
     {
         var (_, _, _, id) = await PageAsync("esx43.lab");
 
@@ -79,12 +92,39 @@ public sealed partial class KioskPageTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Get_NotApproved_Answers403WithoutKey()
+    public async Task Get_ApprovedSession_ShowsIdentityAndButtonButNoKeyAndIsNoReveal()
+    {
+        var (_, key, _) = await _f.HostWithKeyAsync("esx49.lab", serial: "SN-77");
+        var id = await _f.ApprovedAsync("esx49.lab");
+
+        var html = await _f.Operator.GetStringAsync($"/console/sessions/{id}");
+
+        html.Should().Contain("SN-77").And.Contain("Show the key").And.Contain("__RequestVerificationToken");
+        foreach (var group in key.RevealGroups())
+            html.Should().NotContain(group);
+        _f.Audit(id).Should().NotContain(r => r.Action == "session.revealed", "a GET of the console page never counts as a reveal");
+    }
+
+    [Fact]
+    public async Task Post_WithoutAntiforgeryToken_RefusedWithoutKey()
+    {
+        var (_, key, _) = await _f.HostWithKeyAsync("esx50.lab");
+        var id = await _f.ApprovedAsync("esx50.lab");
+
+        var response = await RevealAsync(_f.Operator, id, withToken: false);
+
+        response.StatusCode.Should().Be(HttpStatusCode.BadRequest);
+        (await response.Content.ReadAsStringAsync()).Should().NotContain(key.RevealGroups()[0]);
+        _f.Audit(id).Should().NotContain(r => r.Action == "session.revealed");
+    }
+
+    [Fact]
+    public async Task Post_NotApproved_Answers403WithoutKey()
     {
         var (_, key, _) = await _f.HostWithKeyAsync("esx44.lab");
         var id = await _f.OpenAsync(_f.TechOne, "esx44.lab");
 
-        var response = await _f.Operator.GetAsync($"/console/sessions/{id}");
+        var response = await RevealAsync(_f.Operator, id);
         var body = await response.Content.ReadAsStringAsync();
 
         response.StatusCode.Should().Be(HttpStatusCode.Forbidden);
@@ -92,23 +132,23 @@ public sealed partial class KioskPageTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Get_Expired_Answers410()
+    public async Task Post_Expired_Answers410()
     {
         await _f.HostWithKeyAsync("esx45.lab");
         var id = await _f.ApprovedAsync("esx45.lab");
         _f.Time.Advance(TimeSpan.FromMinutes(61));
 
-        (await _f.Operator.GetAsync($"/console/sessions/{id}")).StatusCode.Should().Be(HttpStatusCode.Gone);
+        (await RevealAsync(_f.Operator, id)).StatusCode.Should().Be(HttpStatusCode.Gone);
     }
 
     [Fact]
-    public async Task Get_NearExpiry_BlanksAtExpiryNotLater()
+    public async Task Post_NearExpiry_BlanksAtExpiryNotLater()
     {
         await _f.HostWithKeyAsync("esx46.lab");
         var id = await _f.ApprovedAsync("esx46.lab");
         _f.Time.Advance(TimeSpan.FromMinutes(59));
 
-        var html = await _f.Operator.GetStringAsync($"/console/sessions/{id}");
+        var html = await (await RevealAsync(_f.Operator, id)).Content.ReadAsStringAsync();
 
         html.Should().Contain("data-seconds-left=\"60\"").And.Contain("data-blank-after=\"60\"");
     }
@@ -118,7 +158,7 @@ public sealed partial class KioskPageTests : IAsyncLifetime
     {
         var (_, _, key, id) = await PageAsync("esx47.lab");
 
-        var response = await _f.Auditor.GetAsync($"/console/sessions/{id}/blanked");
+        var response = await _f.Operator.GetAsync($"/console/sessions/{id}?blanked=1");
         var html = await response.Content.ReadAsStringAsync();
 
         response.Headers.CacheControl!.NoStore.Should().BeTrue();
@@ -126,15 +166,32 @@ public sealed partial class KioskPageTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Get_Unauthenticated_Answers401()
+    public async Task Get_Unauthenticated_GoesToSignIn()
     {
         var (_, _, _, id) = await PageAsync("esx48.lab");
 
-        (await _f.Appliance.Anonymous().GetAsync($"/console/sessions/{id}")).StatusCode.Should().Be(HttpStatusCode.Unauthorized);
+        var response = await _f.Appliance.Anonymous().GetAsync($"/console/sessions/{id}");
+
+        response.RequestMessage!.RequestUri!.AbsolutePath.Should().Be("/login");
+        response.RequestMessage.RequestUri.Query.Should().Be("?returnUrl=" + Uri.EscapeDataString($"/console/sessions/{id}"));
+    }
+
+    [Theory]
+    [InlineData(" encryptionRecoveryKey=123456-654321", "<span> encryptionRecoveryKey=123456-</span><wbr><span>654321</span><wbr>")]
+    [InlineData("runweasel a=1", "<span>runweasel </span><wbr><span>a=1</span><wbr>")]
+    public void Wrapped_Text_BreaksOnlyAfterDashesAndSpaces(string text, string expected)
+    {
+        RecoveryAssist.Server.Features.Recovery.KioskPage.Wrapped(text).Should().Be(expected);
     }
 
     [GeneratedRegex("(href|src|action|content)=\"([^\"]*)\"")]
     private static partial Regex UrlAttributes();
+
+    [GeneratedRegex("name=\"__RequestVerificationToken\" type=\"hidden\" value=\"([^\"]+)\"")]
+    private static partial Regex FormToken();
+
+    [GeneratedRegex("<[^>]+>")]
+    private static partial Regex Tags();
 
     [GeneratedRegex("<svg.*?</svg>", RegexOptions.Singleline)]
     private static partial Regex InlineSvg();

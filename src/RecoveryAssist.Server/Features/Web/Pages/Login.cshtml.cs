@@ -1,0 +1,47 @@
+using Microsoft.AspNetCore.Mvc;
+using RecoveryAssist.Server.Hosting;
+
+namespace RecoveryAssist.Server.Features.Web.Pages;
+
+internal sealed class LoginModel : WebPage
+{
+    public string? ReturnUrl { get; private set; }
+
+    public string? UserNameInput { get; private set; }
+
+    public IActionResult OnGet(string? returnUrl)
+    {
+        ReturnUrl = LocalOrHome(returnUrl);
+        if (User.Identity?.IsAuthenticated == true)
+            return Redirect(ReturnUrl);
+        return Page();
+    }
+
+    public async Task<IActionResult> OnPostAsync(string? userName, string? password, string? returnUrl)
+    {
+        ReturnUrl = LocalOrHome(returnUrl);
+        UserNameInput = userName;
+        if (string.IsNullOrWhiteSpace(userName) || string.IsNullOrEmpty(password))
+        {
+            Error = "Give your user name and password.";
+            return Page();
+        }
+        try
+        {
+            var user = await WebSignIn.SignInAsync(HttpContext, userName, password);
+            return user.MustChangePassword
+                ? Redirect("/password?returnUrl=" + Uri.EscapeDataString(ReturnUrl))
+                : Redirect(ReturnUrl);
+        }
+        catch (ProblemException e)
+        {
+            Error = e.Status == StatusCodes.Status423Locked ? e.Message : "The user name or password is not right.";
+            Response.StatusCode = e.Status == StatusCodes.Status423Locked ? e.Status : StatusCodes.Status401Unauthorized;
+            return Page();
+        }
+    }
+
+    /// <summary>Only a path on this appliance: never an open redirect.</summary>
+    internal static string LocalOrHome(string? url) =>
+        url is { Length: > 0 } && url[0] == '/' && !url.StartsWith("//", StringComparison.Ordinal) && !url.StartsWith("/\\", StringComparison.Ordinal) ? url : "/";
+}
