@@ -1,3 +1,4 @@
+using RecoveryAssist.Server.Features.Alerts;
 using RecoveryAssist.Server.Features.Auth;
 using RecoveryAssist.Server.Features.Escrow;
 using RecoveryAssist.Server.Features.HostOps;
@@ -16,7 +17,7 @@ internal sealed record FleetView(IReadOnlyList<FleetBar> Bars, int StaleDays)
     public string Summary => string.Join(", ", Bars.Select(b => $"{b.Label}: {b.Count}"));
 }
 
-internal sealed class IndexModel(RecoverySessionService sessions, HostOpsService jobs, HostOpsAlerts alerts, EscrowService escrow, TimeProvider time) : WebPage
+internal sealed class IndexModel(RecoverySessionService sessions, HostOpsService jobs, AlertService alerts, EscrowService escrow, TimeProvider time) : WebPage
 {
     public List<TodoItem> Todo { get; } = [];
 
@@ -45,7 +46,8 @@ internal sealed class IndexModel(RecoverySessionService sessions, HostOpsService
         {
             foreach (var job in jobs.List(null, JobState.NeedsPerson, 0, 50))
                 Todo.Add(new($"{job.HostName}: a job needs a person", job.Attention ?? "Look at the job.", $"/jobs/{job.Id}", "bad"));
-            Alerts = alerts.List(null, 0, 8);
+            // What still needs someone: open alerts (acknowledged ones have an owner, resolved ones are history).
+            Alerts = alerts.List(new AlertQuery(State: AlertState.Open), 0, 8);
             var coverage = escrow.Coverage();
             var since = time.GetUtcNow().UtcDateTime.AddDays(-30);
             var drifted = coverage.RecentDrift.Where(d => d.Time >= since).Select(d => d.HostId).Distinct().Count();

@@ -5,11 +5,9 @@ namespace RecoveryAssist.Server.Features.Web.Pages.Admin;
 
 /// <summary>Users and roles. A one-time password is shown once, in the answer to the post that made it, never in a URL.</summary>
 [Requires(Permission.UsersManage)]
-internal sealed class UsersModel(UserService users, TimeProvider time) : WebPage
+internal sealed class UsersModel(UserService users) : WebPage
 {
     public IReadOnlyList<UserRecord> Users { get; private set; } = [];
-
-    public DateTime Now { get; private set; }
 
     public string? OneTimePassword { get; private set; }
 
@@ -23,6 +21,14 @@ internal sealed class UsersModel(UserService users, TimeProvider time) : WebPage
             Error = "Choose a role.";
         else
             Try(() => (ForUser, OneTimePassword) = (userName, users.Create(userName ?? "", parsed, null, Actor).OneTimePassword));
+        Load();
+        return Page();
+    }
+
+    public IActionResult OnPostLock(string user)
+    {
+        if (Try(() => users.Lock(user, Actor)))
+            return Done($"{user} is locked: their sessions and tokens no longer work.", "/admin/users");
         Load();
         return Page();
     }
@@ -45,6 +51,5 @@ internal sealed class UsersModel(UserService users, TimeProvider time) : WebPage
     private void Load()
     {
         Users = users.List();
-        Now = time.GetUtcNow().UtcDateTime;
     }
 }
