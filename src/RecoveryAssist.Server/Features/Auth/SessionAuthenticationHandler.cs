@@ -22,7 +22,8 @@ internal sealed class SessionAuthenticationHandler(
     ILoggerFactory logger,
     UrlEncoder encoder,
     SessionCookie cookie,
-    UserService users)
+    UserService users,
+    IEnumerable<IBrowserChallenge> browsers)
     : SignInAuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
 {
     public const string SchemeName = CookieAuthenticationDefaults.AuthenticationScheme;
@@ -71,14 +72,19 @@ internal sealed class SessionAuthenticationHandler(
             }, (System.Text.Json.JsonSerializerOptions?)null, "application/problem+json").ConfigureAwait(false);
             return;
         }
+        foreach (var browser in browsers)
+            if (await browser.ChallengeAsync(Context).ConfigureAwait(false))
+                return;
         // An API answers with a status, never with a redirect to a sign-in page.
         Response.StatusCode = StatusCodes.Status401Unauthorized;
     }
 
-    protected override Task HandleForbiddenAsync(AuthenticationProperties properties)
+    protected override async Task HandleForbiddenAsync(AuthenticationProperties properties)
     {
+        foreach (var browser in browsers)
+            if (await browser.ForbidAsync(Context).ConfigureAwait(false))
+                return;
         Response.StatusCode = StatusCodes.Status403Forbidden;
-        return Task.CompletedTask;
     }
 
     protected override Task HandleSignInAsync(ClaimsPrincipal user, AuthenticationProperties? properties)
@@ -93,6 +99,19 @@ internal sealed class SessionAuthenticationHandler(
         cookie.End(Context, "signed out");
         return Task.CompletedTask;
     }
+}
+
+/// <summary>
+/// How a person's browser is answered where the API answers 401 or 403 (the web console sends it to its
+/// sign-in page); registered by the feature that has pages, so Auth knows nothing of them.
+/// </summary>
+internal interface IBrowserChallenge
+{
+    /// <returns>True when it has answered the request.</returns>
+    Task<bool> ChallengeAsync(HttpContext context);
+
+    /// <returns>True when it has answered the request.</returns>
+    Task<bool> ForbidAsync(HttpContext context);
 }
 
 /// <summary>Issues, reads and ends the session cookie; used by the handler and by <see cref="SignInService"/>.</summary>

@@ -39,30 +39,7 @@ internal static class WebSetup
             options.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
         });
         services.AddSingleton<WebAssets>();
-        services.PostConfigure<CookieAuthenticationOptions>(CookieAuthenticationDefaults.AuthenticationScheme, options =>
-        {
-            var apiLogin = options.Events.OnRedirectToLogin;
-            var apiDenied = options.Events.OnRedirectToAccessDenied;
-            options.Events.OnRedirectToLogin = context =>
-            {
-                if (!IsPage(context.Request))
-                    return apiLogin(context);
-                context.Response.Redirect("/login?returnUrl=" + Uri.EscapeDataString(context.Request.Path + context.Request.QueryString));
-                return Task.CompletedTask;
-            };
-            options.Events.OnRedirectToAccessDenied = context =>
-            {
-                if (!IsPage(context.Request))
-                    return apiDenied(context);
-                // A one-time password holds back every permission: the way on is to change it.
-                if (context.HttpContext.User.HasClaim(Permissions.MustChangePasswordClaim, "true"))
-                {
-                    context.Response.Redirect("/password?returnUrl=" + Uri.EscapeDataString(context.Request.Path + context.Request.QueryString));
-                    return Task.CompletedTask;
-                }
-                return Forbidden(context.HttpContext);
-            };
-        });
+        services.AddSingleton<IBrowserChallenge, PageChallenge>();
         return services;
     }
 
@@ -109,7 +86,7 @@ internal static class WebSetup
     public static string PageSecurityPolicy(string nonce) =>
         $"default-src 'none'; style-src 'self'; script-src 'nonce-{nonce}'; img-src 'self' data:; connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
 
-    private static Task Forbidden(HttpContext context)
+    public static Task Forbidden(HttpContext context)
     {
         context.Response.StatusCode = StatusCodes.Status403Forbidden;
         context.Response.ContentType = "text/html; charset=utf-8";
@@ -131,6 +108,35 @@ internal static class WebSetup
             <p><a href="/">Back to the start page</a></p></main></body></html>
             """;
     }
+}
+
+/// <summary>
+/// A browser asking for a page is sent to the sign-in page rather than answered 401; one with a one-time
+/// password is sent to the password page rather than answered 403, and any other refusal is a page.
+/// </summary>
+internal sealed class PageChallenge : IBrowserChallenge
+{
+    public Task<bool> ChallengeAsync(HttpContext context)
+    {
+        if (!WebSetup.IsPage(context.Request))
+            return Task.FromResult(false);
+        context.Response.Redirect("/login?returnUrl=" + ReturnUrl(context.Request));
+        return Task.FromResult(true);
+    }
+
+    public async Task<bool> ForbidAsync(HttpContext context)
+    {
+        if (!WebSetup.IsPage(context.Request))
+            return false;
+        // A one-time password holds back every permission: the way on is to change it.
+        if (context.User.HasClaim(Permissions.MustChangePasswordClaim, "true"))
+            context.Response.Redirect("/password?returnUrl=" + ReturnUrl(context.Request));
+        else
+            await WebSetup.Forbidden(context).ConfigureAwait(false);
+        return true;
+    }
+
+    private static string ReturnUrl(HttpRequest request) => Uri.EscapeDataString(request.Path + request.QueryString);
 }
 
 /// <summary>

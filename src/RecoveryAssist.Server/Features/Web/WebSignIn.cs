@@ -1,38 +1,30 @@
-using Microsoft.AspNetCore.Authentication;
-using Microsoft.AspNetCore.Authentication.Cookies;
 using RecoveryAssist.Server.Features.Auth;
 using RecoveryAssist.Server.Hosting;
 
 namespace RecoveryAssist.Server.Features.Web;
 
 /// <summary>
-/// The one place where the console signs a person in and out, so that a change of how sign-in
-/// works (cookie, server-side session, second factor) is made here and nowhere else in the pages.
+/// The one place where the console signs a person in and out: the same <see cref="SignInService"/> as the
+/// API (throttled password check, server-side session), so the pages never grow a sign-in of their own.
 /// </summary>
 internal static class WebSignIn
 {
-    /// <summary>Checks the password (lockout and audit are the user service's) and issues the sign-in cookie.</summary>
-    /// <exception cref="ProblemException">Wrong credentials, a locked account.</exception>
-    public static async Task<UserRecord> SignInAsync(HttpContext context, string userName, string password)
+    /// <exception cref="ProblemException">Wrong credentials, a locked account, too many tries.</exception>
+    public static Task<UserRecord> SignInAsync(HttpContext context, string userName, string password) =>
+        Task.FromResult(Service(context).SignIn(context, userName, password).User);
+
+    /// <summary>Replaces the signed-in user's password; the caller's session goes on, without the "must change" mark.</summary>
+    public static Task ChangePasswordAsync(HttpContext context, string currentPassword, string newPassword)
     {
-        var users = context.RequestServices.GetRequiredService<UserService>();
-        var user = users.SignIn(userName, password, context.ClientAddress());
-        await context.SignInAsync(CookieAuthenticationDefaults.AuthenticationScheme,
-            UserService.Principal(user, Permissions.Of(user.Role), CookieAuthenticationDefaults.AuthenticationScheme)).ConfigureAwait(false);
-        return user;
+        Service(context).ChangePassword(context, currentPassword, newPassword);
+        return Task.CompletedTask;
     }
 
-    /// <summary>Replaces the signed-in user's password and re-issues the cookie without the "must change" mark.</summary>
-    public static async Task ChangePasswordAsync(HttpContext context, string currentPassword, string newPassword)
+    public static Task SignOutAsync(HttpContext context)
     {
-        var users = context.RequestServices.GetRequiredService<UserService>();
-        var id = Guid.Parse(context.User.FindFirst(System.Security.Claims.ClaimTypes.NameIdentifier)!.Value);
-        users.ChangePassword(id, currentPassword, newPassword, context.Actor());
-        var user = users.Find(context.User.Identity!.Name!)!;
-        await context.SignInAsync(CookieAuthenticationDefaults.AuthenticationScheme,
-            UserService.Principal(user, Permissions.Of(user.Role), CookieAuthenticationDefaults.AuthenticationScheme)).ConfigureAwait(false);
+        Service(context).SignOut(context);
+        return Task.CompletedTask;
     }
 
-    public static Task SignOutAsync(HttpContext context) =>
-        context.SignOutAsync(CookieAuthenticationDefaults.AuthenticationScheme);
+    private static SignInService Service(HttpContext context) => context.RequestServices.GetRequiredService<SignInService>();
 }

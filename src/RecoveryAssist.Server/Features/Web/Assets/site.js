@@ -33,6 +33,8 @@
     var xhr = new XMLHttpRequest();
     xhr.open('POST', form.getAttribute('data-upload').replace('{id}', encodeURIComponent(id)));
     xhr.setRequestHeader('Content-Type', 'application/octet-stream');
+    // A change of the API made with the sign-in cookie carries the session's CSRF token.
+    xhr.setRequestHeader('X-CSRF-Token', form.getAttribute('data-csrf') || '');
     bar.hidden = false;
     xhr.upload.onprogress = function (p) { if (p.lengthComputable) { bar.value = Math.round(100 * p.loaded / p.total); } };
     xhr.onload = function () {
