@@ -78,7 +78,7 @@ internal static class AppHost
         builder.Services.TryAddSingletonTimeProvider();
         builder.Services.AddSingleton<KeySealer>();
         builder.Services.AddSingleton(sp => store.CreateAuditLog(sp.GetRequiredService<TimeProvider>()));
-        builder.Services.AddSingleton<EscrowService>();
+        builder.Services.AddEscrow();
         builder.Services.AddRecovery(builder.Configuration);
         builder.Services.AddHostOps(builder.Configuration);
         builder.Services.AddPolicy(builder.Configuration);

@@ -23,6 +23,12 @@ internal enum AlertKind
 
     /// <summary>ESXi refused a policy change ("Unable to change the encryption mode and policy").</summary>
     PolicyRefused,
+
+    /// <summary>A rotated key is running but its save was not confirmed: the next boot still needs the saved (older) key.</summary>
+    RotationNotSaved,
+
+    /// <summary>The same Recovery ID or key is escrowed for another host too (a copy/paste accident on import, a cloned host).</summary>
+    SameKeyOnSeveralHosts,
 }
 
 internal sealed class AlertRecord

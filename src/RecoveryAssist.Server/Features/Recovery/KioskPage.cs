@@ -99,6 +99,8 @@ internal static class KioskPage
             page.Append(CultureInfo.InvariantCulture, $"<p>The whole line should then read:</p>\n<pre class=\"type\">{E(fullLine)}</pre>\n");
         page.Append("</section>\n");
 
+        AppendCandidates(page, revealed.Candidates);
+
         page.Append("<section class=\"qr-split\">\n<h2>Scanner with a short buffer? Two codes, in order</h2>\n<div class=\"pair\">\n");
         foreach (var part in split)
         {
@@ -120,6 +122,21 @@ internal static class KioskPage
         page.Append(CultureInfo.InvariantCulture, $"<div id=\"blanked\" hidden><p id=\"blanked-why\">The key was removed from the screen.</p><p>To show it again, reload this page: each showing is recorded in the audit log.</p></div>\n");
         page.Append(CultureInfo.InvariantCulture, $"<script nonce=\"{nonce}\">{Script.Replace("__SESSION__", id, StringComparison.Ordinal)}</script>\n</body>\n</html>\n");
         return page.ToString();
+    }
+
+    /// <summary>
+    /// A rotated key whose save is not confirmed, offered second and labelled so: the key above (the saved one) is what
+    /// the next boot needs; this one only if the host refuses it.
+    /// </summary>
+    private static void AppendCandidates(StringBuilder page, IReadOnlyList<CandidateKey> candidates)
+    {
+        foreach (var candidate in candidates)
+        {
+            page.Append(CultureInfo.InvariantCulture, $"<section class=\"candidate\" id=\"candidate-{candidate.KeyVersion}\">\n<h2>Second candidate: {E(candidate.Label)}</h2>\n")
+                .Append("<p>Use the key above first: it is the saved key the host's next boot needs. Only if the host answers \"Unable to recover the system configuration\" with it, type this one.</p>\n")
+                .Append(CultureInfo.InvariantCulture, $"<p>Recovery ID {E(candidate.RecoveryId)}, version {candidate.KeyVersion}. Text to type:</p>\n")
+                .Append(CultureInfo.InvariantCulture, $"<pre class=\"type\">{E(BootOptionLine.Build(null, candidate.Key).TextToType)}</pre>\n</section>\n");
+        }
     }
 
     /// <summary>Where the page goes when it blanks with scripts off: the session's state, no key.</summary>

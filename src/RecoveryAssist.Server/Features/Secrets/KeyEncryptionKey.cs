@@ -82,6 +82,10 @@ internal sealed class KeyEncryptionKey : IDisposable
     public string DeriveDatabasePassword() =>
         Convert.ToBase64String(HKDF.DeriveKey(HashAlgorithmName.SHA256, _value, 32, salt: null, info: DatabasePasswordInfo));
 
+    /// <summary>A 32-byte key derived for one purpose (HKDF-SHA256), e.g. the key of the recovery-key fingerprints.</summary>
+    public byte[] DeriveKey(string purpose) =>
+        HKDF.DeriveKey(HashAlgorithmName.SHA256, _value, 32, salt: null, info: Encoding.ASCII.GetBytes(purpose));
+
     public byte[] Wrap(ReadOnlySpan<byte> dataKey) => Aead.Seal(_value, dataKey, WrapContext());
 
     public byte[] Unwrap(ReadOnlySpan<byte> wrapped) => Aead.Open(_value, wrapped, WrapContext());
