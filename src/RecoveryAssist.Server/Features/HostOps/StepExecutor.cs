@@ -43,6 +43,16 @@ internal sealed class StepExecutor
     /// <param name="cancel">Cancels waiting steps only (waiting for SSH); commands that act always finish or time out.</param>
     public async Task<StepOutcome> ExecuteAsync(JobRecord job, int index, HostSession session, CancellationToken stopping, CancellationToken cancel)
     {
+        var outcome = await ExecuteStepAsync(job, index, session, stopping, cancel).ConfigureAwait(false);
+        // However the save after a rotate failed (an error line, a dropped connection), a job ending there leaves a rotated
+        // key that is running but not saved: that is what the alert must say.
+        return job.Steps[index].Kind == StepKind.BackupAfter && outcome.Kind != OutcomeKind.Succeeded
+            ? outcome with { Alert = AlertKind.RotationNotSaved }
+            : outcome;
+    }
+
+    private async Task<StepOutcome> ExecuteStepAsync(JobRecord job, int index, HostSession session, CancellationToken stopping, CancellationToken cancel)
+    {
         var step = job.Steps[index];
         if (step.Kind is StepKind.CollectBootConfig or StepKind.CollectPlatform or StepKind.CollectNics or StepKind.CollectSecurity or StepKind.CollectVersion
             && job.Kind == JobKind.Collect && FactsFresh(job) is { } collected)
