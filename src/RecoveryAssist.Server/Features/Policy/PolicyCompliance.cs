@@ -137,6 +137,9 @@ internal static class PolicyCompliance
             Count("exec-not-enforced"),
             Count("no-key", "key-not-verified"),
             Count("needs-person"),
-            Count("boot-will-fail"));
+            Count("boot-will-fail"))
+        {
+            RotationNotSaved = hosts.Count(h => h.Host.Key.RotationNotSaved),
+        };
     }
 }
