@@ -20,7 +20,8 @@ internal static class Program
           esxi-sim admin clear-faults NAME --state-dir DIR
           esxi-sim admin set NAME --state-dir DIR KEY=VALUE...
               keys: firmware-secure-boot, tpm-present, tpm-vendor, version, build, kernelopt, list-layout (OneLine|Wrapped),
-                    rotate-changes-id, tpm-mode-fails (true|false|auto), auto-backup-fails, backup-lock-fails, key-in-mode-none
+                    rotate-changes-id, tpm-mode-fails (true|false|auto), auto-backup-fails, backup-lock-fails, key-in-mode-none,
+                    auto-backup-error, backup-output (OneLine|WithClock|ConfigStoreFirst), stat (true|false), ls-full-time (Iso|CTime|Unsupported)
           esxi-sim admin replace-tpm NAME --state-dir DIR [--vendor VENDOR]
           esxi-sim admin power-cycle NAME --state-dir DIR
           esxi-sim admin reboot NAME --state-dir DIR        (orderly: saves, then boots)
@@ -140,6 +141,10 @@ internal static class Program
             case "rotate-changes-id": state.Behaviour.RotateChangesRecoveryId = bool.Parse(value); break;
             case "tpm-mode-fails": state.Behaviour.TpmModeFails = value == "auto" ? null : bool.Parse(value); break;
             case "auto-backup-fails": state.Behaviour.AutoBackupSilentlyFails = bool.Parse(value); break;
+            case "auto-backup-error": state.Behaviour.AutoBackupErrorLine = bool.Parse(value); break;
+            case "backup-output": state.Behaviour.BackupOutput = Enum.Parse<BackupOutputShape>(value, ignoreCase: true); break;
+            case "stat": state.Behaviour.StatAvailable = bool.Parse(value); break;
+            case "ls-full-time": state.Behaviour.LsFullTime = Enum.Parse<FullTimeShape>(value, ignoreCase: true); break;
             case "backup-lock-fails": state.Behaviour.BackupLockFails = bool.Parse(value); break;
             case "key-in-mode-none": state.Behaviour.KeyInModeNone = bool.Parse(value); break;
             default: throw new ArgumentException($"unknown setting '{key}'");

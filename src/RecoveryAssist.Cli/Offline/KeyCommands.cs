@@ -22,14 +22,15 @@ internal static class KeyCommands
             Arity = ArgumentArity.ZeroOrOne,
         };
         var groupCheck = CommonOptions.GroupCheck();
-        var command = new Command("check", "Check a recovery key's shape and per-group check; exit 1 and name each faulty group.")
+        var command = new Command("check", "Check a recovery key's shape and per-group check (the bare key, encryptionRecoveryKey=KEY, or the text to type); exit 1 and name each faulty group.")
         {
             keyArgument,
             groupCheck,
         };
         command.SetAction(result =>
         {
-            var text = result.GetValue(keyArgument) ?? console.Input.ReadToEnd();
+            // The bare key, encryptionRecoveryKey=<key>, or the whole text to type (leading space included).
+            var text = ConsoleKeyText.KeyPart(result.GetValue(keyArgument) ?? console.Input.ReadToEnd());
             var analysis = RecoveryKey.Analyze(text);
             var warnOnly = result.GetValue(groupCheck) == KeyCheck.Warn && analysis.Groups is not null;
             foreach (var problem in analysis.Problems)

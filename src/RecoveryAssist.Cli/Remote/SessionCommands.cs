@@ -177,7 +177,8 @@ internal static class SessionCommands
             var answer = await client.PostAsync($"/api/sessions/{SessionId(result.GetValue(id)!)}/check", new { typed }).ConfigureAwait(false);
             if (answer.GetProperty("matches").GetBoolean())
             {
-                await console.Output.WriteLineAsync("every group matches the escrowed key").ConfigureAwait(false);
+                var which = answer.TryGetProperty("matchedKey", out var matched) && matched.GetString() is { } name ? name : "the escrowed key";
+                await console.Output.WriteLineAsync("every group matches " + which).ConfigureAwait(false);
                 return;
             }
             var text = new StringBuilder("does not match:\n");
@@ -216,6 +217,15 @@ internal static class SessionCommands
         }
         foreach (var warning in revealed.GetProperty("warnings").EnumerateArray())
             text.Append("warning: ").Append(warning.GetString()).Append('\n');
+        if (revealed.TryGetProperty("candidates", out var candidates))
+        {
+            foreach (var candidate in candidates.EnumerateArray())
+            {
+                text.Append("\nSecond candidate: ").Append(candidate.GetProperty("label").GetString()).Append('\n')
+                    .Append("recovery id:    ").Append(candidate.GetProperty("recoveryId").GetString()).Append('\n')
+                    .Append(candidate.GetProperty("textToType").GetString()).Append('\n');
+            }
+        }
         text.Append("\nSingle use: the key is rotated after recovery.\n");
         return text.ToString();
     }

@@ -93,7 +93,7 @@ internal static class AppHost
         builder.Services.AddSingleton<KeySealer>();
         builder.Services.AddSingleton(sp => store.CreateAuditLog(sp.GetRequiredService<TimeProvider>(), AuditSetup.SinkOrNull(sp)));
         builder.Services.AddAuditTrail();
-        builder.Services.AddSingleton<EscrowService>();
+        builder.Services.AddEscrow();
         builder.Services.AddRecovery(builder.Configuration);
         builder.Services.AddHostOps(builder.Configuration);
         builder.Services.AddAlerts(builder.Configuration);

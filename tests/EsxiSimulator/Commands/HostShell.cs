@@ -1,3 +1,4 @@
+using System.Globalization;
 using RecoveryAssist.EsxiSimulator.State;
 
 namespace RecoveryAssist.EsxiSimulator.Commands;
@@ -29,8 +30,10 @@ internal static class HostShell
         {
             "vmware" or "/bin/vmware" => Vmware(state, argv),
             "cat" or "/bin/cat" => Cat(state, argv),
-            "/sbin/auto-backup.sh" or "auto-backup.sh" => AutoBackup(state),
-            "/bin/backup.sh" or "backup.sh" => Backup(state, argv),
+            "stat" or "/bin/stat" when state.Behaviour.StatAvailable => Stat(state, argv),
+            "ls" or "/bin/ls" => List(state, argv),
+            "/sbin/auto-backup.sh" or "auto-backup.sh" => AutoBackup(state, now),
+            "/bin/backup.sh" or "backup.sh" => Backup(state, argv, now),
             "reboot" or "/bin/reboot" or "/sbin/reboot" => Reboot(state, now),
             "/usr/lib/vmware/secureboot/bin/secureBoot.py" => SecureBoot(state, argv),
             _ => new CommandResult("", 127, $"sh: {program}: not found\n"),
@@ -84,27 +87,71 @@ internal static class HostShell
             + $"updated={software.BootBankUpdated}\n";
     }
 
+    public const string BootbankMissing = "Bootbank cannot be found at path '/bootbank'";
+
     /// <summary>
-    /// Saves only when the configuration changed, says so, and exits 0 even when the save failed
-    /// (esxi-reference.md, "Persisting and rotating").
+    /// Saves only when the configuration changed, says so in one of the published shapes, and exits 0 even when
+    /// the save failed (esxi-reference.md, "Persisting and rotating").
     /// </summary>
-    private static CommandResult AutoBackup(HostState state)
+    private static CommandResult AutoBackup(HostState state, DateTimeOffset now)
     {
         if (!state.IsConfigDirty)
             return CommandResult.Ok();
+        if (state.Behaviour.AutoBackupErrorLine)
+            return CommandResult.Ok(BootbankMissing + "\n");
         if (!state.Behaviour.AutoBackupSilentlyFails)
-            HostLifecycle.Save(state);
-        return CommandResult.Ok(SavingMessage + "\n");
+            HostLifecycle.Save(state, now);
+        return CommandResult.Ok(SavedOutput(state.Behaviour.BackupOutput, now));
+    }
+
+    /// <summary>What auto-backup.sh prints when it saves, in the shape asked for.</summary>
+    public static string SavedOutput(BackupOutputShape shape, DateTimeOffset now)
+    {
+        var clock = $"Clock updated.\nTime: {now.UtcDateTime:HH:mm:ss}   Date: {now.UtcDateTime:MM/dd/yyyy}   UTC\n";
+        return shape switch
+        {
+            BackupOutputShape.OneLine => SavingMessage + "\n",
+            BackupOutputShape.WithClock => SavingMessage + "\n" + clock,
+            _ => "ConfigStore: exporting configuration\nConfigStore: export complete\n" + SavingMessage + "\n" + clock, // GUESS: wording of 8.0's lines
+        };
+    }
+
+    private const string StateTgz = "/bootbank/state.tgz";
+
+    /// <summary><c>stat -c %Y /bootbank/state.tgz</c>: the modification time in seconds since the epoch (the only form simulated).</summary>
+    private static CommandResult Stat(HostState state, IReadOnlyList<string> argv)
+    {
+        if (argv.Count != 4 || argv[1] != "-c" || argv[2] != "%Y")
+            return new CommandResult("", 1, "stat: the simulator implements 'stat -c %Y FILE' only\n");
+        return argv[3] == StateTgz
+            ? CommandResult.Ok(state.StateTgzModified.ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture) + "\n")
+            : new CommandResult("", 1, $"stat: can't stat '{argv[3]}': No such file or directory\n");
+    }
+
+    /// <summary><c>ls -l --full-time /bootbank/state.tgz</c> in the shape the host's busybox prints.</summary>
+    private static CommandResult List(HostState state, IReadOnlyList<string> argv)
+    {
+        if (argv.Count != 4 || argv[1] != "-l" || argv[2] != "--full-time")
+            return new CommandResult("", 1, "ls: the simulator implements 'ls -l --full-time FILE' only\n");
+        if (state.Behaviour.LsFullTime == FullTimeShape.Unsupported)
+            return new CommandResult("", 1, "ls: unrecognized option '--full-time'\nBusyBox v1.22.1 multi-call binary.\n");
+        if (argv[3] != StateTgz)
+            return new CommandResult("", 1, $"ls: {argv[3]}: No such file or directory\n");
+        var time = state.StateTgzModified.UtcDateTime;
+        var stamp = state.Behaviour.LsFullTime == FullTimeShape.Iso
+            ? time.ToString("yyyy-MM-dd HH:mm:ss.fffffff00 +0000", CultureInfo.InvariantCulture)
+            : time.ToString("ddd MMM ", CultureInfo.InvariantCulture) + time.Day.ToString(CultureInfo.InvariantCulture).PadLeft(2) + time.ToString(" HH:mm:ss yyyy", CultureInfo.InvariantCulture);
+        return CommandResult.Ok($"-rwx------    1 root     root        181323 {stamp} {StateTgz}\n");
     }
 
     /// <summary><c>/bin/backup.sh 0</c> saves now; exit 1 when the boot bank lock cannot be taken.</summary>
-    private static CommandResult Backup(HostState state, IReadOnlyList<string> argv)
+    private static CommandResult Backup(HostState state, IReadOnlyList<string> argv, DateTimeOffset now)
     {
         if (argv.Count != 2 || argv[1] is not ("0" or "1"))
             return new CommandResult("", 1, "Usage: /bin/backup.sh <0|1> (0: not shutting down)\n"); // GUESS
         if (state.Behaviour.BackupLockFails)
             return new CommandResult("", 1, "Failed to acquire lock on /bootbank: resource busy\n"); // GUESS: wording
-        HostLifecycle.Save(state);
+        HostLifecycle.Save(state, now);
         return CommandResult.Ok();
     }
 

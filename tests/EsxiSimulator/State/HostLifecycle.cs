@@ -10,12 +10,17 @@ internal static class HostLifecycle
 
     public const string DecryptFailure = "Failed to decrypt system configuration.";
 
-    /// <summary>Saves the running configuration to the boot bank (what backup.sh does).</summary>
-    public static void Save(HostState state)
+    /// <summary>
+    /// Saves the running configuration to the boot bank (what backup.sh does): state.tgz is rewritten; boot.cfg's
+    /// <c>updated</c> counter is not touched (not documented to change on a backup). A save packs the whole
+    /// configuration and takes more than a second on ESXi (GUESS), so two saves never share a second of mtime.
+    /// </summary>
+    public static void Save(HostState state, DateTimeOffset now)
     {
         state.SavedConfig = state.Config.Copy();
         state.ExtraDirty = false;
-        state.Software.BootBankUpdated++;
+        var second = DateTimeOffset.FromUnixTimeSeconds(now.ToUnixTimeSeconds());
+        state.StateTgzModified = second > state.StateTgzModified ? second : state.StateTgzModified.AddSeconds(1);
         if (state.Power == PowerState.Running && state.Config.Mode == EncryptionMode.Tpm)
             state.SealedToOldTpm = false; // A save while running reseals to the TPM that is there now.
     }
@@ -27,7 +32,7 @@ internal static class HostLifecycle
     public static void Boot(HostState state, DateTimeOffset now, bool saveFirst)
     {
         if (saveFirst && state.Power == PowerState.Running)
-            Save(state);
+            Save(state, now);
         state.Config = state.SavedConfig.Copy();
         state.ExtraDirty = false;
         state.BootedWithRecoveryKey = false;

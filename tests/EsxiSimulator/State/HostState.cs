@@ -37,6 +37,9 @@ public sealed class HostState
 
     public DateTimeOffset BootTime { get; set; }
 
+    /// <summary>When the boot bank's <c>state.tgz</c> (the saved configuration) was last written, whole seconds (host clock, UTC).</summary>
+    public DateTimeOffset StateTgzModified { get; set; }
+
     /// <summary>The kernel settings as the running VMkernel uses them (take effect at boot).</summary>
     public bool ExecInstalledOnlyRuntime { get; set; }
 
@@ -179,7 +182,7 @@ public sealed class HostSoftware
 
     public string Kernelopt { get; set; } = "autoPartition=FALSE";
 
-    /// <summary>The boot bank's <c>updated</c> counter, bumped by every save.</summary>
+    /// <summary>The boot bank's <c>updated</c> counter (safeboot picks the bank by it). A plain backup leaves it alone: not documented to change.</summary>
     public int BootBankUpdated { get; set; } = 3;
 }
 
@@ -201,6 +204,18 @@ public sealed class HostBehaviour
     /// <summary><c>/sbin/auto-backup.sh</c> says it saves, exits 0, and saves nothing.</summary>
     public bool AutoBackupSilentlyFails { get; set; }
 
+    /// <summary><c>/sbin/auto-backup.sh</c> prints an error line (<c>Bootbank cannot be found at path '/bootbank'</c>), saves nothing, exits 0.</summary>
+    public bool AutoBackupErrorLine { get; set; }
+
+    /// <summary>Which of the published success shapes <c>/sbin/auto-backup.sh</c> prints when it saves.</summary>
+    public BackupOutputShape BackupOutput { get; set; } = BackupOutputShape.WithClock;
+
+    /// <summary>Whether the host's busybox has <c>stat</c> (<c>stat -c %Y</c>); without it: <c>sh: stat: not found</c>, exit 127.</summary>
+    public bool StatAvailable { get; set; } = true;
+
+    /// <summary>How <c>ls -l --full-time</c> prints the time (busybox builds differ), or that it refuses the option.</summary>
+    public FullTimeShape LsFullTime { get; set; } = FullTimeShape.Iso;
+
     /// <summary><c>/bin/backup.sh 0</c> fails to take its lock and exits 1.</summary>
     public bool BackupLockFails { get; set; }
 
@@ -210,6 +225,32 @@ public sealed class HostBehaviour
     /// True: the key exists in Mode NONE too and is kept when the mode changes.
     /// </summary>
     public bool KeyInModeNone { get; set; }
+}
+
+/// <summary>What <c>/sbin/auto-backup.sh</c> prints when it saves (esxi-reference.md, "Persisting and rotating").</summary>
+public enum BackupOutputShape
+{
+    /// <summary><c>Saving current state in /bootbank</c> alone.</summary>
+    OneLine,
+
+    /// <summary>The saving line, then <c>Clock updated.</c> and <c>Time: 08:51:07   Date: 03/18/2021   UTC</c> (published 7.x transcripts).</summary>
+    WithClock,
+
+    /// <summary>8.0: ConfigStore lines first (GUESS: their wording), then the three-line form.</summary>
+    ConfigStoreFirst,
+}
+
+/// <summary>The time column of <c>ls -l --full-time</c>.</summary>
+public enum FullTimeShape
+{
+    /// <summary>GNU coreutils and newer busybox: <c>2026-12-06 09:15:14.000000000 +0000</c>.</summary>
+    Iso,
+
+    /// <summary>Older busybox (<c>-e</c> style): <c>Sun Dec  6 09:15:14 2026</c>.</summary>
+    CTime,
+
+    /// <summary>A busybox without the option: <c>ls: unrecognized option '--full-time'</c>, exit 1.</summary>
+    Unsupported,
 }
 
 public enum RecoveryListLayout

@@ -39,6 +39,7 @@ public sealed partial class HostStore
             var state = NewHost(name, seed, _time.GetUtcNow());
             configure?.Invoke(state);
             state.SavedConfig = state.Config.Copy();
+            state.StateTgzModified = DateTimeOffset.FromUnixTimeSeconds(state.BootTime.ToUnixTimeSeconds());
             state.ExecInstalledOnlyRuntime = state.Config.ExecInstalledOnlyConfigured;
             Write(name, state);
             return state;

@@ -63,6 +63,7 @@ internal static class StateJson
             w.WriteString("power", state.Power.ToString());
             WriteNullableString(w, "bootFailure", state.BootFailure);
             w.WriteString("bootTime", state.BootTime);
+            w.WriteString("stateTgzModified", state.StateTgzModified);
             w.WriteBoolean("execInstalledOnlyRuntime", state.ExecInstalledOnlyRuntime);
             w.WriteBoolean("rebootPending", state.RebootPending);
             w.WriteBoolean("bootedWithRecoveryKey", state.BootedWithRecoveryKey);
@@ -77,6 +78,10 @@ internal static class StateJson
             else
                 w.WriteNull("tpmModeFails");
             w.WriteBoolean("autoBackupSilentlyFails", behaviour.AutoBackupSilentlyFails);
+            w.WriteBoolean("autoBackupErrorLine", behaviour.AutoBackupErrorLine);
+            w.WriteString("backupOutput", behaviour.BackupOutput.ToString());
+            w.WriteBoolean("statAvailable", behaviour.StatAvailable);
+            w.WriteString("lsFullTime", behaviour.LsFullTime.ToString());
             w.WriteBoolean("backupLockFails", behaviour.BackupLockFails);
             w.WriteBoolean("keyInModeNone", behaviour.KeyInModeNone);
             w.WriteEndObject();
@@ -124,6 +129,7 @@ internal static class StateJson
             Power = Enum.Parse<PowerState>(Text(root, "power") ?? nameof(PowerState.Running)),
             BootFailure = Text(root, "bootFailure"),
             BootTime = root.TryGetProperty("bootTime", out var bootTime) ? bootTime.GetDateTimeOffset() : default,
+            StateTgzModified = root.TryGetProperty("stateTgzModified", out var modified) ? modified.GetDateTimeOffset() : default,
             ExecInstalledOnlyRuntime = Flag(root, "execInstalledOnlyRuntime"),
             BootedWithRecoveryKey = Flag(root, "bootedWithRecoveryKey"),
             SealedToOldTpm = Flag(root, "sealedToOldTpm"),
@@ -170,6 +176,10 @@ internal static class StateJson
             b.RotateChangesRecoveryId = Flag(behaviour, "rotateChangesRecoveryId");
             b.TpmModeFails = behaviour.TryGetProperty("tpmModeFails", out var fails) && fails.ValueKind != JsonValueKind.Null ? fails.GetBoolean() : null;
             b.AutoBackupSilentlyFails = Flag(behaviour, "autoBackupSilentlyFails");
+            b.AutoBackupErrorLine = Flag(behaviour, "autoBackupErrorLine");
+            b.BackupOutput = Enum.Parse<BackupOutputShape>(Text(behaviour, "backupOutput") ?? nameof(BackupOutputShape.WithClock));
+            b.StatAvailable = Flag(behaviour, "statAvailable", true);
+            b.LsFullTime = Enum.Parse<FullTimeShape>(Text(behaviour, "lsFullTime") ?? nameof(FullTimeShape.Iso));
             b.BackupLockFails = Flag(behaviour, "backupLockFails");
             b.KeyInModeNone = Flag(behaviour, "keyInModeNone");
         }

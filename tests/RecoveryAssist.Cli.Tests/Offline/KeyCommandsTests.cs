@@ -14,6 +14,30 @@ public class KeyCommandsTests
         error.Should().BeEmpty();
     }
 
+    [Theory]
+    [InlineData(Sample, false)]
+    [InlineData("encryptionRecoveryKey=" + Sample, false)]
+    [InlineData(" encryptionRecoveryKey=" + Sample, false)]
+    [InlineData(" encryptionRecoveryKey=" + Sample, true)]
+    public async Task Check_ConsoleForms_ExitsZero(string text, bool asArgument)
+    {
+        var (exitCode, output, error) = asArgument
+            ? await CliRunner.RunAsync(null, "key", "check", text)
+            : await CliRunner.RunAsync(text + "\n", "key", "check");
+
+        exitCode.Should().Be(0, error);
+        output.Should().StartWith("valid");
+    }
+
+    [Fact]
+    public async Task Check_TextToTypeWithMistypedGroup_NamesTheGroupNotTheOptionName()
+    {
+        var (exitCode, _, error) = await CliRunner.RunAsync(" encryptionRecoveryKey=" + Sample.Replace("338394", "338349", StringComparison.Ordinal) + "\n", "key", "check");
+
+        exitCode.Should().Be(1);
+        error.Should().StartWith("group 13: ");
+    }
+
     [Fact]
     public async Task Check_MistypedGroup_ExitsOneAndNamesGroup()
     {

@@ -121,10 +121,16 @@ public sealed class CollectTests(SshdFixture sshd) : IAsyncLifetime
 
         var job = await _appliance.RunAsync(JobKind.Collect, host.Id);
 
-        job.Steps[0].Output.Should().Contain("changed");
-        _appliance.Escrow.KeyVersions(host.Id).Select(v => v.Status).Should().Equal(KeyStatus.Superseded, KeyStatus.Current);
+        job.Steps[0].Output.Should().Contain("drift");
+        _appliance.Escrow.KeyVersions(host.Id).Select(v => v.Status).Should().Equal([KeyStatus.Current, KeyStatus.Unsaved],
+            "the rotate outside the appliance was not saved: the saved key stays the one the next boot needs");
         _appliance.Alerts.List(host.Id, 0, 10).Should().Contain(a => a.Kind == AlertKind.KeyDrift);
-        _appliance.Escrow.Coverage().RecentDrift.Should().Contain(d => d.HostId == host.Id);
+        _appliance.Reports.Coverage().RecentDrift.Should().Contain(d => d.HostId == host.Id);
+
+        // An orderly reboot saves first: the next collection sees the new boot and the new key, so the new key is saved.
+        sshd.Hosts.Reboot(connection.HostName);
+        (await _appliance.RunAsync(JobKind.Collect, host.Id)).State.Should().Be(JobState.Succeeded);
+        _appliance.Escrow.KeyVersions(host.Id).Select(v => v.Status).Should().Equal(KeyStatus.Superseded, KeyStatus.Current);
     }
 
     [PasswordSshdFact]

@@ -57,6 +57,8 @@ internal sealed class HostOpsAppliance : IAsyncDisposable
 
     public EscrowService Escrow => Services.GetRequiredService<EscrowService>();
 
+    public EscrowReports Reports => Services.GetRequiredService<EscrowReports>();
+
     public HostOpsService Jobs => Services.GetRequiredService<HostOpsService>();
 
     public HostSshAccess Access => Services.GetRequiredService<HostSshAccess>();

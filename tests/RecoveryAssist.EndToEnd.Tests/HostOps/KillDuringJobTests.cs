@@ -66,13 +66,13 @@ public sealed class KillDuringJobTests(SshdFixture sshd)
             .FixedTimeEquals(RecoveryKey.Parse(rotatedKey)).Should().BeTrue("the rotated key is escrowed and opens");
     }
 
-    private static async Task<JsonElement> Json(HttpResponseMessage response)
+    internal static async Task<JsonElement> Json(HttpResponseMessage response)
     {
         response.IsSuccessStatusCode.Should().BeTrue(await response.Content.ReadAsStringAsync());
         return await response.Content.ReadFromJsonAsync<JsonElement>();
     }
 
-    private static async Task<JsonElement> WaitAsync(HttpClient client, string jobId)
+    internal static async Task<JsonElement> WaitAsync(HttpClient client, string jobId)
     {
         var deadline = Stopwatch.StartNew();
         while (true)
@@ -86,7 +86,7 @@ public sealed class KillDuringJobTests(SshdFixture sshd)
         }
     }
 
-    private static async Task WaitForAsync(Func<bool> condition)
+    internal static async Task WaitForAsync(Func<bool> condition)
     {
         var deadline = Stopwatch.StartNew();
         while (!condition())

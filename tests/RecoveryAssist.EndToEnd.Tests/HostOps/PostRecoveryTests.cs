@@ -58,7 +58,7 @@ public sealed class PostRecoveryTests(SshdFixture sshd) : IAsyncLifetime
 
         job.State.Should().Be(JobState.Failed);
         var backup = job.Steps.Single(s => s.Kind == StepKind.BackupBefore);
-        backup.Message.Should().Contain("did not change");
+        backup.Message.Should().Contain("is not newer than the change");
         backup.Attempts.Should().Be(2, "a failed save is retried (MaxAttempts=2)");
         _appliance.Alerts.List(host.Id, 0, 10).Should().Contain(a => a.Kind == AlertKind.BackupFailed);
         job.Steps.Single(s => s.Kind == StepKind.Rotate).Attempts.Should().Be(0, "nothing is rotated before the configuration is saved");

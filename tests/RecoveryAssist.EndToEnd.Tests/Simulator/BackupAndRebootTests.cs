@@ -19,11 +19,58 @@ public sealed class BackupAndRebootTests(SshdFixture sshd)
         var first = SimulatedHostConnection.Run(client, AutoBackup);
         var second = SimulatedHostConnection.Run(client, AutoBackup);
 
-        first.Should().Be(new CommandOutcome("Saving current state in /bootbank\n", "", 0, null));
+        first.ExitStatus.Should().Be(0);
+        first.Stdout.Should().MatchRegex(@"^Saving current state in /bootbank\nClock updated\.\nTime: \d\d:\d\d:\d\d   Date: \d\d/\d\d/\d{4}   UTC\n$", "the three-line form of published transcripts");
         second.Should().Be(new CommandOutcome("", "", 0, null), "nothing changed since the save");
         var state = sshd.Hosts.Get(host.HostName);
         state.SavedConfig.RecoveryKey.Should().Be(state.Config.RecoveryKey);
-        SimulatedHostConnection.Run(client, "cat /bootbank/boot.cfg").Stdout.Should().Contain("updated=4\n");
+        SimulatedHostConnection.Run(client, "cat /bootbank/boot.cfg").Stdout.Should().Contain("updated=3\n", "a plain backup is not documented to move the counter");
+    }
+
+    [SshdFact]
+    public void AutoBackup_BootbankMissing_PrintsErrorLineExitsZeroSavesNothing()
+    {
+        var host = sshd.AddHost(HostNames.Next(), configure: s => s.Behaviour.AutoBackupErrorLine = true);
+        using var client = host.Connect();
+        var before = SimulatedHostConnection.Run(client, "stat -c %Y /bootbank/state.tgz").Stdout;
+        Rotate(client, host);
+
+        var outcome = SimulatedHostConnection.Run(client, AutoBackup);
+
+        outcome.Should().Be(new CommandOutcome("Bootbank cannot be found at path '/bootbank'\n", "", 0, null));
+        SimulatedHostConnection.Run(client, "stat -c %Y /bootbank/state.tgz").Stdout.Should().Be(before);
+        var state = sshd.Hosts.Get(host.HostName);
+        state.SavedConfig.RecoveryKey.Should().NotBe(state.Config.RecoveryKey, "rotate changed the running key only");
+    }
+
+    [SshdTheory]
+    [InlineData(true, FullTimeShape.Iso, @"^\d+\n$")]
+    [InlineData(false, FullTimeShape.Iso, @"^-rwx------ +1 root +root +\d+ \d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{9} \+0000 /bootbank/state\.tgz\n$")]
+    [InlineData(false, FullTimeShape.CTime, @"^-rwx------ +1 root +root +\d+ \w{3} \w{3} [ \d]\d \d\d:\d\d:\d\d \d{4} /bootbank/state\.tgz\n$")]
+    public void StateTgzTime_HostVariants_StatOrLsAnswers(bool stat, FullTimeShape ls, string pattern)
+    {
+        var host = sshd.AddHost(HostNames.Next(), configure: s => { s.Behaviour.StatAvailable = stat; s.Behaviour.LsFullTime = ls; });
+
+        var outcome = host.Run(stat ? "stat -c %Y /bootbank/state.tgz" : "ls -l --full-time /bootbank/state.tgz");
+
+        outcome.ExitStatus.Should().Be(0);
+        outcome.Stdout.Should().MatchRegex(pattern);
+        if (!stat)
+            host.Run("stat -c %Y /bootbank/state.tgz").ExitStatus.Should().Be(127, "this busybox has no stat");
+    }
+
+    [SshdFact]
+    public void PowerCycle_AfterUnsavedRotate_RunningKeyRevertsToSaved()
+    {
+        var host = sshd.AddHost(HostNames.Next());
+        var saved = sshd.Hosts.Get(host.HostName).SavedConfig.RecoveryKey;
+        using (var client = host.Connect())
+            Rotate(client, host);
+        sshd.Hosts.Get(host.HostName).Config.RecoveryKey.Should().NotBe(saved, "rotate changes the running key");
+
+        sshd.Hosts.PowerCycle(host.HostName);
+
+        sshd.Hosts.Get(host.HostName).Config.RecoveryKey.Should().Be(saved, "a crash loses what was not saved");
     }
 
     [SshdFact]
@@ -45,8 +92,9 @@ public sealed class BackupAndRebootTests(SshdFixture sshd)
         var first = SimulatedHostConnection.Run(client, AutoBackup);
         var second = SimulatedHostConnection.Run(client, AutoBackup);
 
-        first.Should().Be(new CommandOutcome("Saving current state in /bootbank\n", "", 0, null));
-        second.Stdout.Should().Be("Saving current state in /bootbank\n", "a second run shows the first save did not happen");
+        first.Stdout.Should().StartWith("Saving current state in /bootbank\nClock updated.\n");
+        first.ExitStatus.Should().Be(0);
+        second.Stdout.Should().StartWith("Saving current state in /bootbank\n", "a second run shows the first save did not happen");
         var state = sshd.Hosts.Get(host.HostName);
         state.IsConfigDirty.Should().BeTrue();
         state.SavedConfig.RecoveryKey.Should().Be(oldKey);
@@ -144,7 +192,7 @@ public sealed class BackupAndRebootTests(SshdFixture sshd)
         var recovered = sshd.Hosts.Get(host.HostName);
         recovered.BootedWithRecoveryKey.Should().BeTrue();
         recovered.Power.Should().Be(PowerState.Running);
-        host.Run(AutoBackup).Stdout.Should().Be("Saving current state in /bootbank\n", "the configuration must be resealed to the new TPM");
+        host.Run(AutoBackup).Stdout.Should().StartWith("Saving current state in /bootbank\n", "the configuration must be resealed to the new TPM");
         sshd.Hosts.PowerCycle(host.HostName);
         sshd.Hosts.Get(host.HostName).Power.Should().Be(PowerState.Running, "after the reseal the host boots on its own");
     }

@@ -83,7 +83,8 @@ internal sealed partial class BootService
 
     private ILiteCollection<ArmingRecord> Armings => _database.Collection<ArmingRecord>(ArmingsCollection);
 
-    private ILiteCollection<HostRecord> Hosts => _database.Collection<HostRecord>(EscrowService.HostsCollection);
+    // The escrow owns host records: read and written through its narrow store, never its collection.
+    private HostStore Hosts => new(_database);
 
     private DateTime Now() => AuditChain.Truncate(_time.GetUtcNow());
 
@@ -257,7 +258,7 @@ internal sealed partial class BootService
         try
         {
             var key = _sessions.RevealForNetworkBoot(arming.Id, new Person("pxe", null, client));
-            var host = Hosts.FindById(arming.HostId);
+            var host = Hosts.Find(arming.HostId);
             string text;
             using (var file = _images.OpenRead(arming.ImageId, "boot.cfg") ?? throw new FileNotFoundException("The image's boot.cfg is gone or leaves the image directory."))
             using (var reader = new StreamReader(file))
@@ -301,7 +302,7 @@ internal sealed partial class BootService
             image = images[0];
         else
             errors.Add(images.Count == 0 ? "image: no ESXi image is registered (POST /api/boot/images)" : "image: several images are registered, name one");
-        var host = Hosts.FindById(session.HostId);
+        var host = Hosts.Find(session.HostId);
         var macs = new List<string>();
         string? uuid = null, serial = null;
         if (request.Mac is null && request.Uuid is null && request.Serial is null)
@@ -392,8 +393,8 @@ internal sealed partial class BootService
         var host = _database.Write(() =>
         {
             var checkIn = CheckIns.FindById(normalized) ?? throw ProblemException.NotFound("The check-in");
-            var host = (request.HostId is { } id ? Hosts.FindById(id)
-                : request.Host is { } name ? Hosts.FindOne(DbQuery.Equal(nameof(HostRecord.NameKey), HostIdentity.NameKey(name)))
+            var host = (request.HostId is { } id ? Hosts.Find(id)
+                : request.Host is { } name ? Hosts.FindByName(name)
                 : throw ProblemException.BadRequest("invalid-bind", "Give the host's id (hostId) or name (host).")) ?? throw ProblemException.NotFound("The host");
             var before = $"mac {string.Join(",", host.MacAddresses)}, uuid {host.SmbiosUuid ?? "-"}, serial {host.Serial ?? "-"}";
             if (!host.MacAddresses.Contains(normalized))

@@ -58,7 +58,7 @@ internal sealed class HostDirectory(AppDatabase database, TimeProvider time, IOp
         var byMac = new Dictionary<string, KnownHost>(StringComparer.Ordinal);
         var byUuid = new Dictionary<string, KnownHost>(StringComparer.Ordinal);
         var bySerial = new Dictionary<string, KnownHost>(StringComparer.Ordinal);
-        foreach (var host in database.Collection<HostRecord>(EscrowService.HostsCollection).FindAll())
+        foreach (var host in new HostStore(database).All())
         {
             var known = new KnownHost(host.Id, host.Name);
             foreach (var mac in host.MacAddresses)

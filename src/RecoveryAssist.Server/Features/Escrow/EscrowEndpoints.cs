@@ -50,7 +50,7 @@ internal static class EscrowEndpoints
         }).Accepts<string>("text/csv").WithMetadata(new BulkRequestSize());
 
         var reports = app.MapGroup("/api/reports").WithTags("Reports").RequirePermission(Permission.ReportsRead);
-        reports.MapGet("/coverage", (EscrowService escrow) => escrow.Coverage());
+        reports.MapGet("/coverage", (EscrowReports reports) => reports.Coverage());
         reports.MapGet("/export", (EscrowService escrow, string? format) => format?.ToLowerInvariant() switch
         {
             null or "json" => Results.Ok(escrow.ExportRows().Select(r => new

@@ -68,12 +68,29 @@ internal enum ImportOutcome
     Changed,
 }
 
+/// <param name="CurrentVersions">The live versions: saved ones and running ones whose save is not confirmed.</param>
+/// <param name="Decision">What the observation meant (<see cref="KeyReconciler"/>).</param>
+/// <param name="RotationNotSaved">A version is running whose save is not confirmed: the escrow keeps both and reveals the saved one.</param>
 internal sealed record ImportResult(
     Guid HostId,
     string HostName,
     ImportOutcome Outcome,
     IReadOnlyList<KeyVersionView> CurrentVersions,
-    bool HostCreated);
+    bool HostCreated,
+    KeyOutcome Decision = KeyOutcome.Verified,
+    bool RotationNotSaved = false)
+{
+    /// <summary>Other hosts for which a newly escrowed key (or its Recovery ID) is escrowed too.</summary>
+    public IReadOnlyList<string> SharedWith { get; init; } = [];
+}
+
+/// <summary>
+/// How the keys being escrowed were seen. <paramref name="OnHost"/>: the host itself listed them (not an import).
+/// <paramref name="SaveConfirmed"/>: listed after a save that was judged by its output and confirmed by re-reading the
+/// boot bank. <paramref name="BootedAfter"/>/<paramref name="BootedBefore"/>: when the host booted (bounds from its uptime),
+/// so a reboot since the last sighting is seen.
+/// </summary>
+internal sealed record HostSighting(KeySource Source, bool OnHost = false, bool SaveConfirmed = false, DateTime? BootedAfter = null, DateTime? BootedBefore = null);
 
 /// <summary>
 /// One record of a bulk import: a host name and its <c>recovery list</c> output in any format.
@@ -97,22 +114,40 @@ internal sealed record BulkRecordResult(int Index, string? HostName, bool Ok, st
 
 internal sealed record BulkImportResponse(int Succeeded, int Failed, IReadOnlyList<BulkRecordResult> Results);
 
+/// <summary>One host's line in the coverage report, for lists of hosts.</summary>
 internal enum CoverageState
 {
     Verified,
     NoKey,
     Stale,
+
+    /// <summary>A rotated key runs but its save is not confirmed: the next boot needs the older, saved key.</summary>
+    RotationNotSaved,
 }
 
 internal sealed record CoverageHost(Guid Id, string Name, string Problem, DateTime? LastVerified);
 
+/// <param name="WithCurrentKey">Hosts with a saved key the escrow can reveal.</param>
 internal sealed record CoverageReport(
     int Hosts,
     int WithCurrentKey,
     int StaleAfterDays,
     IReadOnlyList<CoverageHost> WithoutKey,
     IReadOnlyList<CoverageHost> Stale,
-    IReadOnlyList<DriftView> RecentDrift);
+    IReadOnlyList<DriftView> RecentDrift)
+{
+    /// <summary>A rotated key is running but its save is not confirmed: the escrow reveals the saved one and offers this one.</summary>
+    public IReadOnlyList<CoverageHost> RotationNotSaved { get; init; } = [];
+
+    /// <summary>The same Recovery ID or key escrowed for two hosts.</summary>
+    public IReadOnlyList<CoverageHost> SameKeyOnSeveralHosts { get; init; } = [];
+
+    /// <summary>Hosts that list more than one key (a rotate is refused for them).</summary>
+    public IReadOnlyList<CoverageHost> SeveralKeys { get; init; } = [];
+
+    /// <summary>Keys only imported, never listed by the host itself.</summary>
+    public IReadOnlyList<CoverageHost> NeverVerifiedOnHost { get; init; } = [];
+}
 
 internal sealed record DriftView(Guid HostId, string HostName, DateTime Time, string Source, int? PreviousVersion, int NewVersion, string Description);
 

@@ -12,27 +12,30 @@ using RecoveryAssist.Server.Storage;
 namespace RecoveryAssist.Server.Features.Escrow;
 
 /// <summary>
-/// The escrow: hosts, their key versions, and the import logic (verified / changed / drift).
-/// Every change is written with its audit record in one transaction.
+/// The escrow's edge: loads hosts and key versions, lets <see cref="KeyReconciler"/> decide what an observation
+/// of the host's keys means, and persists the decision with its audit records in one transaction. Host records
+/// (create, update, facts) and imports live here too; reports are in <see cref="EscrowReports"/>.
 /// </summary>
 internal sealed partial class EscrowService
 {
-    public const string HostsCollection = "hosts";
-    public const string KeysCollection = "key_versions";
+    public const string HostsCollection = HostStore.Collection;
+    public const string KeysCollection = KeyVersionStore.Collection;
     public const string DriftCollection = "drift_events";
     public const int MaxBulkRecords = 10_000;
 
     private readonly AppDatabase _database;
-    private readonly KeySealer _sealer;
+    private readonly HostStore _hosts;
+    private readonly KeyVersionStore _keys;
     private readonly AuditLog _audit;
     private readonly TimeProvider _time;
     private readonly AppOptions _options;
     private readonly ILogger<EscrowService> _logger;
 
-    public EscrowService(AppDatabase database, KeySealer sealer, AuditLog audit, TimeProvider time, IOptions<AppOptions> options, ILogger<EscrowService> logger)
+    public EscrowService(AppDatabase database, HostStore hosts, KeyVersionStore keys, AuditLog audit, TimeProvider time, IOptions<AppOptions> options, ILogger<EscrowService> logger)
     {
         _database = database;
-        _sealer = sealer;
+        _hosts = hosts;
+        _keys = keys;
         _audit = audit;
         _time = time;
         _options = options.Value;
@@ -42,20 +45,12 @@ internal sealed partial class EscrowService
 
     public static void EnsureIndexes(AppDatabase database)
     {
-        var hosts = database.Collection<HostRecord>(HostsCollection);
-        hosts.EnsureIndex(h => h.NameKey, unique: true);
-        hosts.EnsureIndex(h => h.SmbiosUuid);
-        hosts.EnsureIndex(h => h.Serial);
-        hosts.EnsureIndex("MacAddresses", "$.MacAddresses[*]");
-        hosts.EnsureIndex("Tags", "$.Tags[*]");
-        var keys = database.Collection<KeyVersionRecord>(KeysCollection);
-        keys.EnsureIndex(k => k.HostId);
+        HostStore.EnsureIndexes(database);
+        KeyVersionStore.EnsureIndexes(database);
         database.Collection<DriftEvent>(DriftCollection).EnsureIndex(d => d.Time);
     }
 
-    private ILiteCollection<HostRecord> Hosts => _database.Collection<HostRecord>(HostsCollection);
-
-    private ILiteCollection<KeyVersionRecord> Keys => _database.Collection<KeyVersionRecord>(KeysCollection);
+    private ILiteCollection<HostRecord> Hosts => _hosts.Records;
 
     private ILiteCollection<DriftEvent> Drift => _database.Collection<DriftEvent>(DriftCollection);
 
@@ -142,8 +137,7 @@ internal sealed partial class EscrowService
         return query.OrderBy(h => h.NameKey).Skip(skip).Limit(take).ToList();
     }
 
-    public IReadOnlyList<KeyVersionRecord> KeyVersions(Guid hostId) =>
-        VersionsOf(hostId).OrderBy(k => k.Version).ToList();
+    public IReadOnlyList<KeyVersionRecord> KeyVersions(Guid hostId) => _keys.Of(hostId);
 
     /// <summary>Imports <c>recovery list</c> output for one host.</summary>
     /// <exception cref="ProblemException">400 with the parser's message (line, group) when the output is not understood.</exception>
@@ -153,59 +147,49 @@ internal sealed partial class EscrowService
         return _database.Write(() =>
         {
             var host = Hosts.FindById(hostId) ?? throw ProblemException.NotFound("The host");
-            return Escrow(host, entries, source, actor, hostCreated: false);
+            return Escrow(host, entries, new HostSighting(source), actor, hostCreated: false);
         });
     }
 
     /// <summary>
-    /// Escrows what a host reported through the verified / changed / drift logic (host operations:
-    /// collection and rotation). One transaction with its audit record; joins the caller's transaction.
+    /// Escrows what a host listed (host operations: collection, rotation, saves), through <see cref="KeyReconciler"/>.
+    /// One transaction with its audit records; joins the caller's transaction.
     /// </summary>
-    public ImportResult EscrowEntries(Guid hostId, IReadOnlyList<RecoveryListEntry> entries, KeySource source, Actor actor)
+    public ImportResult EscrowEntries(Guid hostId, IReadOnlyList<RecoveryListEntry> entries, HostSighting sighting, Actor actor)
     {
         ArgumentNullException.ThrowIfNull(entries);
+        ArgumentNullException.ThrowIfNull(sighting);
         if (entries.Count == 0)
             throw new ArgumentException("A host always reports at least one key.", nameof(entries));
         return _database.Write(() =>
         {
             var host = Hosts.FindById(hostId) ?? throw ProblemException.NotFound("The host");
-            return Escrow(host, entries, source, actor, hostCreated: false);
+            return Escrow(host, entries, sighting, actor, hostCreated: false);
         });
     }
+
+    /// <inheritdoc cref="EscrowEntries(Guid, IReadOnlyList{RecoveryListEntry}, HostSighting, Actor)"/>
+    public ImportResult EscrowEntries(Guid hostId, IReadOnlyList<RecoveryListEntry> entries, KeySource source, Actor actor) =>
+        EscrowEntries(hostId, entries, new HostSighting(source, OnHost: source != KeySource.Imported), actor);
 
     /// <summary>The escrowed version holding exactly this Recovery ID and key (any status), or null. Compares in fixed time.</summary>
     public KeyVersionRecord? FindVersion(Guid hostId, RecoveryListEntry entry)
     {
         ArgumentNullException.ThrowIfNull(entry);
-        var recoveryId = entry.RecoveryId.ToString();
-        return VersionsOf(hostId)
-            .Where(v => v.RecoveryId == recoveryId)
-            .OrderByDescending(v => v.Version)
-            .FirstOrDefault(v => _sealer.Open(v.Sealed, Binding(v)).FixedTimeEquals(entry.Key));
+        return _keys.Match(hostId, entry);
     }
 
     /// <summary>
-    /// Retires a version that a rotation replaced: <paramref name="status"/> is Used (revealed for a
-    /// recovery) or Superseded. A version already retired keeps the stronger status (Used). Audited.
+    /// Marks used the version the host booted with after a recovery (the one it lists once it is up): that key was
+    /// typed at its console. A version never typed is never marked used. Audited as every status change.
     /// </summary>
-    public KeyVersionRecord RetireVersion(Guid hostId, int version, KeyStatus status, Actor actor, string detail)
+    public KeyVersionRecord MarkUsed(Guid hostId, int version, Actor actor, string detail) => _database.Write(() =>
     {
-        if (status == KeyStatus.Current)
-            throw new ArgumentOutOfRangeException(nameof(status), "Retiring a version makes it used or superseded.");
-        return _database.Write(() =>
-        {
-            var host = Hosts.FindById(hostId) ?? throw ProblemException.NotFound("The host");
-            var record = Keys.FindById(KeyVersionRecord.MakeId(hostId, version)) ?? throw ProblemException.NotFound("The key version");
-            if (record.Status == KeyStatus.Used || record.Status == status)
-                return record;
-            record.Status = status;
-            record.StatusChanged = Now();
-            Keys.Update(record);
-            _audit.Append(new AuditEntry(actor.Name, status == KeyStatus.Used ? "key.used" : "key.superseded", Target(host), AuditEntry.Success, actor.ClientAddress,
-                $"version {record.Version.ToString(CultureInfo.InvariantCulture)}; Recovery ID {record.RecoveryId}; {detail}"));
-            return record;
-        });
-    }
+        var host = Hosts.FindById(hostId) ?? throw ProblemException.NotFound("The host");
+        var record = _keys.Find(hostId, version) ?? throw ProblemException.NotFound("The key version");
+        _keys.ChangeStatus(host, record, KeyStatus.Used, detail, actor.Name, actor.ClientAddress, Now());
+        return record;
+    });
 
     /// <summary>
     /// Records what a collection read from the host. Version, build and boot options follow the host.
@@ -367,46 +351,11 @@ internal sealed partial class EscrowService
         return WriteBulk(parsed, results, actor);
     }
 
-    /// <summary>The key state of one host for lists (a page of hosts): no key, stale, or verified; the coverage report's rule.</summary>
-    public CoverageState KeyState(Guid hostId)
-    {
-        var current = VersionsOf(hostId).Where(k => k.Status == KeyStatus.Current).ToList();
-        if (current.Count == 0)
-            return CoverageState.NoKey;
-        return current.Max(k => k.LastVerified) < Now().AddDays(-_options.StaleKeyDays) ? CoverageState.Stale : CoverageState.Verified;
-    }
-
-    public CoverageReport Coverage()
-    {
-        var now = Now();
-        var staleBefore = now.AddDays(-_options.StaleKeyDays);
-        var current = Keys.Find(k => k.Status == KeyStatus.Current)
-            .GroupBy(k => k.HostId)
-            .ToDictionary(g => g.Key, g => g.Max(k => k.LastVerified));
-        var withoutKey = new List<CoverageHost>();
-        var stale = new List<CoverageHost>();
-        var names = new Dictionary<Guid, string>();
-        var total = 0;
-        foreach (var host in Hosts.Query().OrderBy(h => h.NameKey).ToEnumerable())
-        {
-            total++;
-            names[host.Id] = host.Name;
-            if (!current.TryGetValue(host.Id, out var lastVerified))
-                withoutKey.Add(new CoverageHost(host.Id, host.Name, "no escrowed key", null));
-            else if (lastVerified < staleBefore)
-                stale.Add(new CoverageHost(host.Id, host.Name, $"key not verified for more than {_options.StaleKeyDays} days", lastVerified));
-        }
-        var drift = Drift.Query().OrderByDescending(d => d.Time).Limit(100).ToList()
-            .Select(d => new DriftView(d.HostId, names.GetValueOrDefault(d.HostId, "?"), d.Time, d.Source.ToString(), d.PreviousVersion, d.NewVersion, d.Description))
-            .ToList();
-        return new CoverageReport(total, current.Count, _options.StaleKeyDays, withoutKey, stale, drift);
-    }
-
     /// <summary>Every host with its key metadata, for export. Never key material.</summary>
     public IEnumerable<(HostRecord Host, IReadOnlyList<KeyVersionRecord> Versions)> ExportRows()
     {
-        var versions = Keys.FindAll().GroupBy(k => k.HostId).ToDictionary(g => g.Key, g => (IReadOnlyList<KeyVersionRecord>)g.OrderBy(k => k.Version).ToList());
-        foreach (var host in Hosts.Query().OrderBy(h => h.NameKey).ToEnumerable())
+        var versions = _keys.All().GroupBy(k => k.HostId).ToDictionary(g => g.Key, g => (IReadOnlyList<KeyVersionRecord>)g.OrderBy(k => k.Version).ToList());
+        foreach (var host in _hosts.ByName())
             yield return (host, versions.GetValueOrDefault(host.Id, []));
     }
 
@@ -429,7 +378,7 @@ internal sealed partial class EscrowService
                     // Recorded in the key's audit record ("host created by import"): one record per host keeps bulk imports fast.
                     Hosts.Insert(host);
                 }
-                var result = Escrow(host, entries, KeySource.Imported, actor, created);
+                var result = Escrow(host, entries, new HostSighting(KeySource.Imported), actor, created);
                 results[index] = new BulkRecordResult(index, host.Name, true, System.Text.Json.JsonNamingPolicy.CamelCase.ConvertName(result.Outcome.ToString()), null);
             }
         });
@@ -438,99 +387,96 @@ internal sealed partial class EscrowService
     }
 
     /// <summary>
-    /// Brings a host's escrow in line with the keys it reports (the whole <c>recovery list</c>):
-    /// a key already current is verified; a new one becomes a current version; a current version
-    /// the host no longer reports is superseded. A change not made by the appliance is drift.
+    /// Brings a host's escrow in line with what it lists: matches each listed key to a live version (in fixed time),
+    /// lets <see cref="KeyReconciler"/> decide, then writes new versions, "last verified", status changes (through
+    /// <see cref="KeyVersionStore.ChangeStatus"/>), a drift event and one audit record for the observation.
     /// </summary>
-    private ImportResult Escrow(HostRecord host, IReadOnlyList<RecoveryListEntry> entries, KeySource source, Actor actor, bool hostCreated)
+    private ImportResult Escrow(HostRecord host, IReadOnlyList<RecoveryListEntry> entries, HostSighting sighting, Actor actor, bool hostCreated)
     {
         var now = Now();
-        var versions = VersionsOf(host.Id).ToList();
-        // A key revealed for a recovery (Used) still protects the host until a newer version replaces it.
-        var newestCurrent = versions.Where(v => v.Status == KeyStatus.Current).Select(v => v.Version).DefaultIfEmpty(0).Max();
-        var current = versions.Where(v => v.Status == KeyStatus.Current || (v.Status == KeyStatus.Used && v.Version > newestCurrent)).ToList();
-        var nextVersion = versions.Count == 0 ? 1 : versions.Max(v => v.Version) + 1;
-        var matched = new HashSet<string>(StringComparer.Ordinal);
-        var added = new List<KeyVersionRecord>();
-
+        var versions = _keys.Of(host.Id).ToList();
+        var live = KeyReconciler.Live(versions.Select(KeyVersionStore.Held)).Select(h => versions.Single(v => v.Version == h.Version)).ToList();
+        var matched = new HashSet<int>();
+        var listed = new List<ListedKey>();
         foreach (var entry in entries)
         {
-            var recoveryId = entry.RecoveryId.ToString();
-            var same = current.FirstOrDefault(v => v.RecoveryId == recoveryId && !matched.Contains(v.Id)
-                && _sealer.Open(v.Sealed, Binding(v)).FixedTimeEquals(entry.Key));
+            var same = _keys.Match(host.Id, entry, live.Where(v => !matched.Contains(v.Version)));
             if (same is not null)
+                matched.Add(same.Version);
+            listed.Add(new ListedKey(entry.RecoveryId.ToString(), same?.Version));
+        }
+        var rebooted = sighting.BootedAfter is { } after && host.KeysSeenBootBefore is { } before && after > before;
+        var decision = KeyReconciler.Reconcile(versions.Select(KeyVersionStore.Held).ToList(),
+            new KeyObservation(listed, sighting.Source, sighting.SaveConfirmed, rebooted));
+
+        foreach (var version in decision.Verified.Select(n => versions.Single(v => v.Version == n)))
+        {
+            version.LastVerified = now;
+            if (sighting.OnHost)
+                version.VerifiedOnHost = now;
+            _keys.Touch(version);
+        }
+        var nextVersion = versions.Count == 0 ? 1 : versions.Max(v => v.Version) + 1;
+        var added = decision.Added
+            .Select(a => _keys.Insert(host.Id, nextVersion++, entries[a.ListedIndex], sighting.Source, a.Status, now, sighting.OnHost))
+            .ToList();
+        foreach (var change in decision.Changes)
+            _keys.ChangeStatus(host, versions.Single(v => v.Version == change.Version), change.To, change.Reason, actor.Name, actor.ClientAddress, now);
+        if (sighting.BootedBefore is { } bootedBefore && host.KeysSeenBootBefore != bootedBefore)
+        {
+            host.KeysSeenBootBefore = bootedBefore;
+            Hosts.Update(host);
+        }
+
+        var ids = string.Join(", ", entries.Select(e => e.RecoveryId.ToString())) + (hostCreated ? "; host created by import" : "");
+        var addedText = Versions(added);
+        var detail = decision.Outcome switch
+        {
+            KeyOutcome.Escrowed => $"version {addedText}; source {sighting.Source}; Recovery ID {ids}",
+            KeyOutcome.Verified => $"source {sighting.Source}; Recovery ID {ids}",
+            KeyOutcome.NewRunningVersion => $"version {addedText} is running, its save is not confirmed: the saved version still protects the next boot; source {sighting.Source}; Recovery ID {ids}",
+            KeyOutcome.Drift => $"key changed outside the appliance: version {addedText} is running, the saved version is kept until a save or reboot proves it replaced; source {sighting.Source}; Recovery ID {ids}",
+            _ => $"{string.Join("; ", decision.Changes.Select(c => $"version {c.Version} {KeyVersionStore.Name(c.To)}"))}"
+                + (added.Count > 0 ? $"; version {addedText} escrowed as saved" : "") + $"; source {sighting.Source}; Recovery ID {ids}",
+        };
+        if (decision.Outcome == KeyOutcome.Drift)
+        {
+            Drift.Insert(new DriftEvent
             {
-                matched.Add(same.Id);
-                same.LastVerified = now;
-                Keys.Update(same);
-                continue;
-            }
-            var version = new KeyVersionRecord
-            {
-                Id = KeyVersionRecord.MakeId(host.Id, nextVersion),
+                Id = Guid.NewGuid(),
                 HostId = host.Id,
-                Version = nextVersion,
-                RecoveryId = recoveryId,
-                Source = source,
-                Status = KeyStatus.Current,
-                FirstSeen = now,
-                LastVerified = now,
-            };
-            version.Sealed = _sealer.Seal(entry.Key, Binding(version));
-            Keys.Insert(version);
-            added.Add(version);
-            nextVersion++;
+                Time = now,
+                Source = sighting.Source,
+                PreviousVersion = live.Count > 0 ? live.Max(v => v.Version) : null,
+                NewVersion = added.Max(v => v.Version),
+                Description = "key changed outside the appliance: version " + addedText,
+            });
+            LogDrift(_logger, host.Name, "version " + addedText);
         }
+        _audit.Append(new AuditEntry(actor.Name, AuditAction(decision.Outcome, sighting.Source), Target(host), AuditEntry.Success, actor.ClientAddress, detail));
 
-        var replaced = current.Where(v => !matched.Contains(v.Id)).ToList();
-        foreach (var old in replaced.Where(v => v.Status == KeyStatus.Current))
+        var liveNow = KeyReconciler.Live(_keys.Of(host.Id).Select(KeyVersionStore.Held)).Select(h => h.Version).ToHashSet();
+        var currentNow = _keys.Of(host.Id).Where(v => liveNow.Contains(v.Version)).Select(KeyVersionView.From).ToList();
+        var outcome = decision.Outcome switch
         {
-            old.Status = KeyStatus.Superseded;
-            old.StatusChanged = now;
-            Keys.Update(old);
-        }
-
-        var outcome = added.Count == 0 && replaced.Count == 0 ? ImportOutcome.Verified
-            : current.Count == 0 ? ImportOutcome.Escrowed
-            : ImportOutcome.Changed;
-        var detail = string.Join(", ", entries.Select(e => e.RecoveryId.ToString())) + (hostCreated ? "; host created by import" : "");
-        switch (outcome)
-        {
-            case ImportOutcome.Verified:
-                _audit.Append(new AuditEntry(actor.Name, "key.verified", Target(host), AuditEntry.Success, actor.ClientAddress, $"source {source}; Recovery ID {detail}"));
-                break;
-            case ImportOutcome.Escrowed:
-                _audit.Append(new AuditEntry(actor.Name, "key.escrowed", Target(host), AuditEntry.Success, actor.ClientAddress, $"version {Versions(added)}; source {source}; Recovery ID {detail}"));
-                break;
-            default:
-                var description = $"versions {Versions(replaced)} superseded by {Versions(added)}";
-                if (source is KeySource.Collected or KeySource.Imported)
-                {
-                    Drift.Insert(new DriftEvent
-                    {
-                        Id = Guid.NewGuid(),
-                        HostId = host.Id,
-                        Time = now,
-                        Source = source,
-                        PreviousVersion = replaced.Count > 0 ? replaced.Max(v => v.Version) : null,
-                        NewVersion = added.Count > 0 ? added.Max(v => v.Version) : current.Max(v => v.Version),
-                        Description = "key changed outside the appliance: " + description,
-                    });
-                    LogDrift(_logger, host.Name, description);
-                }
-                var action = source switch
-                {
-                    KeySource.Rotated => "key.rotated",
-                    KeySource.Resealed => "key.resealed",
-                    _ => "key.changed",
-                };
-                _audit.Append(new AuditEntry(actor.Name, action, Target(host), AuditEntry.Success, actor.ClientAddress, $"{description}; source {source}; Recovery ID {detail}"));
-                break;
-        }
-
-        var currentNow = versions.Concat(added).Where(v => v.Status == KeyStatus.Current).OrderBy(k => k.Version).Select(KeyVersionView.From).ToList();
-        return new ImportResult(host.Id, host.Name, outcome, currentNow, hostCreated);
+            KeyOutcome.Escrowed => ImportOutcome.Escrowed,
+            KeyOutcome.Verified => ImportOutcome.Verified,
+            _ => ImportOutcome.Changed,
+        };
+        var sharedWith = added.SelectMany(_keys.SharedWithOthers).Select(v => v.HostId).Distinct()
+            .Select(id => Hosts.FindById(id)?.Name).OfType<string>().Order(StringComparer.Ordinal).ToList();
+        return new ImportResult(host.Id, host.Name, outcome, currentNow, hostCreated, decision.Outcome, decision.RotationNotSaved) { SharedWith = sharedWith };
     }
+
+    private static string AuditAction(KeyOutcome outcome, KeySource source) => outcome switch
+    {
+        KeyOutcome.Escrowed => "key.escrowed",
+        KeyOutcome.Verified => "key.verified",
+        KeyOutcome.Drift => "key.changed",
+        KeyOutcome.SavedConfirmed => "key.saved",
+        KeyOutcome.RotationLost => "key.rotation-lost",
+        _ => source == KeySource.Resealed ? "key.resealed" : "key.rotated",
+    };
 
     private IReadOnlyList<RecoveryListEntry> ParseRecoveryList(string? output, EsxcliFormat? format)
     {
@@ -556,12 +502,7 @@ internal sealed partial class EscrowService
         _ => throw ProblemException.BadRequest("invalid-format", "format: expected auto, table, csv, keyvalue or xml."),
     };
 
-    // Query objects, not LINQ lambdas: LiteDB translates a lambda on every call, which costs more than the lookup.
-    private IEnumerable<KeyVersionRecord> VersionsOf(Guid hostId) => Keys.Find(DbQuery.Equal(nameof(KeyVersionRecord.HostId), hostId));
-
     private sealed record PendingImport(int Index, HostInput Host, IReadOnlyList<RecoveryListEntry> Entries);
-
-    private static KeyBinding Binding(KeyVersionRecord v) => new(v.HostId, RecoveryId.Parse(v.RecoveryId), v.Version);
 
     private static string Versions(IEnumerable<KeyVersionRecord> versions) =>
         string.Join("+", versions.Select(v => v.Version.ToString(CultureInfo.InvariantCulture)));

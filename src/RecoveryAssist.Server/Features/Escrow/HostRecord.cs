@@ -37,6 +37,9 @@ internal sealed class HostRecord
     /// <summary>The TPM policy and what it depends on, as the last collection read them.</summary>
     public HostSecurity Security { get; set; } = new();
 
+    /// <summary>The latest bound of the host's boot time when its keys were last listed with it: a later boot is a reboot (see <see cref="KeyReconciler"/>).</summary>
+    public DateTime? KeysSeenBootBefore { get; set; }
+
     public DateTime Created { get; set; }
 
     public DateTime Updated { get; set; }

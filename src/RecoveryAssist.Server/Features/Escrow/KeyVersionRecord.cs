@@ -13,12 +13,26 @@ internal enum KeySource
     Resealed,
 }
 
-/// <summary>current: protects the host now; superseded: replaced by a newer key; used: revealed for a recovery, then replaced.</summary>
+/// <summary>
+/// Where a version stands. ESXi keeps a running key (what <c>recovery list</c> shows) and a saved key (what the
+/// next boot and a console recovery need); see <see cref="KeyReconciler"/>. Values are only appended (stored by name).
+/// </summary>
 internal enum KeyStatus
 {
+    /// <summary>In the saved configuration: the key the host's next boot needs.</summary>
     Current,
+
+    /// <summary>Replaced by a newer key whose save was confirmed.</summary>
     Superseded,
+
+    /// <summary>Typed at a console and booted with; protects the host until a newer version is saved.</summary>
     Used,
+
+    /// <summary>Running on the host (rotated), its save not confirmed: the saved version still protects the next boot.</summary>
+    Unsaved,
+
+    /// <summary>Was running only and was lost: the host rebooted (or saved another key) before it was saved.</summary>
+    NeverSaved,
 }
 
 /// <summary>
@@ -45,6 +59,15 @@ internal sealed class KeyVersionRecord
     public DateTime FirstSeen { get; set; }
 
     public DateTime LastVerified { get; set; }
+
+    /// <summary>When the host itself last listed this key (a collection or a rotation); null when only imported.</summary>
+    public DateTime? VerifiedOnHost { get; set; }
+
+    /// <summary>
+    /// A keyed HMAC of the key (<see cref="Secrets.KeySealer.Fingerprint"/>), so the same key escrowed for two hosts
+    /// is found without opening every key; null for versions escrowed before fingerprints.
+    /// </summary>
+    public string? Fingerprint { get; set; }
 
     public DateTime? StatusChanged { get; set; }
 

@@ -66,6 +66,12 @@ internal sealed partial class HostCommand
     public static HostCommand SetRequireExecInstalledOnly(bool on) =>
         new("set-require-exec-installed-only", "esxcli system settings encryption set --require-exec-installed-only=" + (on ? "T" : "F"), true);
 
+    /// <summary>The saved configuration's modification time, seconds since the epoch: how a save is confirmed (esxi-reference.md).</summary>
+    public static readonly HostCommand StateTgzStat = new("state-tgz-stat", "stat -c %Y /bootbank/state.tgz", false);
+
+    /// <summary>The fallback when the host's busybox has no <c>stat</c>: one <c>ls</c> line with the full time.</summary>
+    public static readonly HostCommand StateTgzList = new("state-tgz-ls", "ls -l --full-time /bootbank/state.tgz", false);
+
     /// <summary>Persists the configuration; exit 0 even when the save failed (esxi-reference.md): judge by output and state.</summary>
     public static readonly HostCommand AutoBackup = new("auto-backup", "/sbin/auto-backup.sh", true);
 

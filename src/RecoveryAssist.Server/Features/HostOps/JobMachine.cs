@@ -240,28 +240,6 @@ internal static class JobMachine
     public static RotateAction RotateGuard(StepRecord step) => step.Attempts > 1 ? RotateAction.ListFirst : RotateAction.Rotate;
 }
 
-/// <summary>How <c>/sbin/auto-backup.sh</c> went, judged by its output and the boot bank's <c>updated</c> counter, never by its exit code.</summary>
-internal static partial class BackupJudge
-{
-    public const string SavingLine = "Saving current state in /bootbank";
-
-    /// <returns>Null when the configuration is saved; otherwise why not.</returns>
-    public static string? Judge(string output, int? updatedBefore, int? updatedAfter)
-    {
-        ArgumentNullException.ThrowIfNull(output);
-        var lines = output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-        if (lines.Length == 0)
-            return null; // Nothing changed since the last save: the boot bank already holds this configuration.
-        if (lines.Length != 1 || lines[0] != SavingLine)
-            return $"auto-backup.sh printed something unexpected: '{Redaction.Truncate(Redaction.Redact(lines[0]), 200)}'";
-        if (updatedBefore is null || updatedAfter is null)
-            return "auto-backup.sh said it saved, but /bootbank/boot.cfg has no 'updated' counter to confirm it";
-        if (updatedAfter <= updatedBefore)
-            return $"auto-backup.sh said it saved, but the boot bank did not change (updated={updatedAfter}): the save failed";
-        return null;
-    }
-}
-
 /// <summary>Keeps key material out of everything a job stores or logs.</summary>
 internal static partial class Redaction
 {

@@ -171,6 +171,9 @@ internal static class JobContext
 
     /// <summary>The escrowed version of the rotated key.</summary>
     public const string NewVersion = "newVersion";
+
+    /// <summary>/bootbank/state.tgz's modification time (epoch seconds, host clock) read just before the rotate: a save must be newer.</summary>
+    public const string SavedBeforeChange = "stateTgzBeforeChange";
 }
 
 /// <summary>How a step attempt ended.</summary>

@@ -44,6 +44,16 @@ internal sealed class StepExecutor
     /// <param name="cancel">Cancels waiting steps only (waiting for SSH); commands that act always finish or time out.</param>
     public async Task<StepOutcome> ExecuteAsync(JobRecord job, int index, HostSession session, CancellationToken stopping, CancellationToken cancel)
     {
+        var outcome = await ExecuteStepAsync(job, index, session, stopping, cancel).ConfigureAwait(false);
+        // However the save after a rotate failed (an error line, a dropped connection), a job ending there leaves a rotated
+        // key that is running but not saved: that is what the alert must say.
+        return job.Steps[index].Kind == StepKind.BackupAfter && outcome.Kind != OutcomeKind.Succeeded
+            ? outcome with { Alert = AlertKind.RotationNotSaved }
+            : outcome;
+    }
+
+    private async Task<StepOutcome> ExecuteStepAsync(JobRecord job, int index, HostSession session, CancellationToken stopping, CancellationToken cancel)
+    {
         var step = job.Steps[index];
         if (step.Kind is StepKind.CollectBootConfig or StepKind.CollectPlatform or StepKind.CollectNics or StepKind.CollectSecurity or StepKind.CollectVersion
             && job.Kind == JobKind.Collect && FactsFresh(job) is { } collected)
@@ -54,7 +64,7 @@ internal sealed class StepExecutor
         {
             return step.Kind switch
             {
-                StepKind.CollectKeys => await CollectKeysAsync(job, session, KeySource.Collected, stopping).ConfigureAwait(false),
+                StepKind.CollectKeys => await CollectKeysAsync(job, session, KeySource.Collected, stopping, readBootTime: true).ConfigureAwait(false),
                 StepKind.CollectPolicy => await CollectPolicyAsync(job, session, stopping).ConfigureAwait(false),
                 StepKind.CollectSecurity => await CollectSecurityAsync(job, session, stopping).ConfigureAwait(false),
                 StepKind.BackupNow => await BackupNowAsync(session, stopping).ConfigureAwait(false),
@@ -64,12 +74,13 @@ internal sealed class StepExecutor
                 StepKind.CollectVersion => await CollectVersionAsync(job, session, stopping).ConfigureAwait(false),
                 StepKind.WaitForSsh => await WaitForSshAsync(job, step, session, stopping, cancel).ConfigureAwait(false),
                 StepKind.CheckModeTpm => await CheckModeTpmAsync(session, stopping).ConfigureAwait(false),
-                StepKind.BackupBefore or StepKind.BackupAfter => await BackupAsync(session, stopping).ConfigureAwait(false),
+                StepKind.BackupBefore => await BackupAsync(session, stopping).ConfigureAwait(false),
+                StepKind.BackupAfter => await SaveRotationAsync(job, session, stopping).ConfigureAwait(false),
                 StepKind.ListAndCompare => await ListAndCompareAsync(job, session, stopping).ConfigureAwait(false),
                 StepKind.Rotate => await RotateAsync(job, step, session, stopping).ConfigureAwait(false),
                 StepKind.EscrowRotated => await EscrowRotatedAsync(job, session, stopping).ConfigureAwait(false),
                 StepKind.VerifyEscrow => await VerifyAsync(job, session, stopping).ConfigureAwait(false),
-                StepKind.RetireOldKey => RetireOldKey(job),
+                StepKind.RetireOldKey => ReportOldKey(job),
                 StepKind.CompleteSession => CompleteSession(job),
                 var other => await (_handlers.FirstOrDefault(h => h.Handles(other))
                         ?? throw new InvalidOperationException($"No executor for step {other}."))
@@ -151,8 +162,10 @@ internal sealed class StepExecutor
     /// lists no key is accepted only when it reports Mode NONE (its configuration is not sealed to a TPM).
     /// </summary>
     /// <param name="source">Collected, or Resealed when read back after a change the appliance made (no drift alert).</param>
-    internal async Task<StepOutcome> CollectKeysAsync(JobRecord job, HostSession session, KeySource source, CancellationToken cancellationToken)
+    /// <param name="readBootTime">Read the host's boot time too, so a reboot since the last collection tells which key it came up with.</param>
+    internal async Task<StepOutcome> CollectKeysAsync(JobRecord job, HostSession session, KeySource source, CancellationToken cancellationToken, bool readBootTime = false)
     {
+        BootTime? boot = readBootTime ? await ReadBootTimeAsync(session, cancellationToken).ConfigureAwait(false) : null;
         var entries = await ListAsync(session, cancellationToken, allowEmpty: true).ConfigureAwait(false);
         if (entries.Count == 0)
         {
@@ -161,10 +174,10 @@ internal sealed class StepExecutor
                 throw new EsxcliParseException(null, "recovery list printed no key although the host reports Mode TPM");
             return StepOutcome.Success("no recovery key: the host is in Mode NONE (its configuration is not sealed to a TPM)");
         }
-        var result = _escrow.EscrowEntries(job.HostId, entries, source, JobActor(job));
-        if (result.Outcome == ImportOutcome.Changed && source == KeySource.Collected)
+        var result = Escrow(job, entries, new HostSighting(source, OnHost: true, BootedAfter: boot?.Earliest, BootedBefore: boot?.Latest));
+        if (result.Decision == KeyOutcome.Drift && source == KeySource.Collected)
             _alerts.Raise(AlertKind.KeyDrift, job.HostId, job.HostName, job.Id, $"the host's key changed outside the appliance; escrowed as version {Versions(result)}");
-        return StepOutcome.Success($"{entries.Count} key(s), Recovery ID {Ids(entries)}; escrow {result.Outcome.ToString().ToLowerInvariant()}, current version {Versions(result)}");
+        return StepOutcome.Success($"{entries.Count} key(s), Recovery ID {Ids(entries)}; escrow {Describe(result)}, live version(s) {Versions(result)}");
     }
 
     /// <summary>The key(s) the host lists and what the escrow holds of each (null: not escrowed), without escrowing anything.</summary>
@@ -176,6 +189,21 @@ internal sealed class StepExecutor
 
     private static string Versions(ImportResult result) =>
         string.Join("+", result.CurrentVersions.Select(v => v.Version.ToString(CultureInfo.InvariantCulture)));
+
+    private static string Describe(ImportResult result) =>
+        result.Decision.ToString().ToLowerInvariant() + (result.RotationNotSaved ? " (rotation-not-saved: a running key's save is not confirmed)" : "");
+
+    /// <summary>Escrows what the host listed; alerts when the same key or Recovery ID is escrowed for another host too.</summary>
+    private ImportResult Escrow(JobRecord job, IReadOnlyList<RecoveryListEntry> entries, HostSighting sighting)
+    {
+        var result = _escrow.EscrowEntries(job.HostId, entries, sighting, JobActor(job));
+        if (result.SharedWith.Count > 0)
+        {
+            _alerts.Raise(AlertKind.SameKeyOnSeveralHosts, job.HostId, job.HostName, job.Id,
+                $"the key or Recovery ID this host lists is escrowed for {string.Join(", ", result.SharedWith)} too: an import put it on the wrong host, or the host was cloned");
+        }
+        return result;
+    }
 
     private async Task<StepOutcome> CollectPolicyAsync(JobRecord job, HostSession session, CancellationToken cancellationToken)
     {
@@ -375,9 +403,6 @@ internal sealed class StepExecutor
         return StepOutcome.Success(Describe(settings));
     }
 
-    private static async Task<int?> ReadUpdatedAsync(HostSession session, CancellationToken cancellationToken) =>
-        BootConfig.Parse((await RunAsync(session, HostCommand.BootConfig, cancellationToken).ConfigureAwait(false)).Stdout).Updated;
-
     /// <summary>
     /// <c>/bin/backup.sh 0</c>: saves now. Unlike auto-backup.sh its exit code is documented to mean something
     /// (1 on lock and boot bank failures, esxi-reference.md), so it is judged by it; whether it moves
@@ -391,37 +416,93 @@ internal sealed class StepExecutor
             : StepOutcome.Transient($"backup.sh 0 exited {backup.ExitCode}: '{Redaction.Redact(FirstLine(backup.Stdout + "\n" + backup.Stderr))}'", AlertKind.BackupFailed);
     }
 
-    /// <summary><c>/sbin/auto-backup.sh</c>, judged by its output and the boot bank's counter (<see cref="BackupJudge"/>).</summary>
+    /// <summary>
+    /// <c>/bin/backup.sh 0</c>'s sibling <c>/sbin/auto-backup.sh</c>, judged by what it printed and confirmed by re-reading
+    /// <c>/bootbank/state.tgz</c>'s time (<see cref="SaveJudge"/>), never by its exit code.
+    /// </summary>
+    /// <param name="followsChange">The appliance changed the configuration (a rotate) before this save.</param>
+    /// <param name="changedAfter">state.tgz's time before that change; null when it could not be read.</param>
+    internal static async Task<SaveVerdict> SaveAsync(HostSession session, bool followsChange, long? changedAfter, CancellationToken cancellationToken)
+    {
+        var before = await ReadSavedTimeAsync(session, cancellationToken).ConfigureAwait(false);
+        var backup = await RunAsync(session, HostCommand.AutoBackup, cancellationToken, requireSuccess: false).ConfigureAwait(false);
+        var (output, problem) = SaveJudge.JudgeOutput(backup.Stdout + backup.Stderr);
+        var after = output == SaveOutput.Failed ? null : await ReadSavedTimeAsync(session, cancellationToken).ConfigureAwait(false);
+        return SaveJudge.Confirm(output, problem, before, after, followsChange, changedAfter);
+    }
+
+    /// <summary>
+    /// /bootbank/state.tgz's modification time by the host's clock: <c>stat -c %Y</c> (one integer, no time zone or
+    /// locale to parse), or <c>ls -l --full-time</c> where the host's busybox has no <c>stat</c>. Null when neither answers.
+    /// </summary>
+    internal static async Task<long?> ReadSavedTimeAsync(HostSession session, CancellationToken cancellationToken)
+    {
+        var stat = await RunAsync(session, HostCommand.StateTgzStat, cancellationToken, requireSuccess: false).ConfigureAwait(false);
+        if (stat.ExitCode == 0 && SaveJudge.ParseModified(stat.Stdout, fromStat: true) is { } seconds)
+            return seconds;
+        var list = await RunAsync(session, HostCommand.StateTgzList, cancellationToken, requireSuccess: false).ConfigureAwait(false);
+        return list.ExitCode == 0 ? SaveJudge.ParseModified(list.Stdout, fromStat: false) : null;
+    }
+
+    /// <summary>A save that follows no change of ours (before a post-recovery rotation).</summary>
     internal static async Task<StepOutcome> BackupAsync(HostSession session, CancellationToken cancellationToken)
     {
-        var before = await ReadUpdatedAsync(session, cancellationToken).ConfigureAwait(false);
-        // The exit code is 0 even when the save failed: judged by the output and by re-reading the boot bank.
-        var backup = await RunAsync(session, HostCommand.AutoBackup, cancellationToken, requireSuccess: false).ConfigureAwait(false);
-        var after = await ReadUpdatedAsync(session, cancellationToken).ConfigureAwait(false);
-        if (BackupJudge.Judge(backup.Stdout, before, after) is { } problem)
-            return StepOutcome.Transient(problem, AlertKind.BackupFailed);
-        return StepOutcome.Success(string.IsNullOrWhiteSpace(backup.Stdout)
-            ? $"nothing to save: the boot bank already holds this configuration (updated={after})"
-            : $"saved: boot bank updated {before} -> {after}");
+        var verdict = await SaveAsync(session, followsChange: false, null, cancellationToken).ConfigureAwait(false);
+        return verdict.Kind switch
+        {
+            SaveConfirmation.Confirmed => StepOutcome.Success(verdict.Text),
+            SaveConfirmation.Failed => StepOutcome.Transient(verdict.Text, AlertKind.BackupFailed),
+            _ => StepOutcome.Fatal(verdict.Text, AlertKind.BackupFailed, settled: true),
+        };
+    }
+
+    /// <summary>
+    /// Saves the rotated key and confirms it. Only then is it the saved key: listed again and escrowed as saved, the
+    /// version it replaced superseded. Until then the escrow keeps both and reveals the old (saved) one.
+    /// </summary>
+    private async Task<StepOutcome> SaveRotationAsync(JobRecord job, HostSession session, CancellationToken cancellationToken)
+    {
+        long? changedAfter = job.Context.TryGetValue(JobContext.SavedBeforeChange, out var text) && long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var seconds) ? seconds : null;
+        var verdict = await SaveAsync(session, followsChange: true, changedAfter, cancellationToken).ConfigureAwait(false);
+        if (verdict.Kind == SaveConfirmation.Failed)
+            return StepOutcome.Transient($"{verdict.Text}; the escrow keeps revealing the saved key and offers the rotated one", AlertKind.RotationNotSaved);
+        if (verdict.Kind == SaveConfirmation.CouldNotConfirm)
+            return StepOutcome.Fatal($"{verdict.Text}; the escrow keeps revealing the saved key and offers the rotated one", AlertKind.RotationNotSaved, settled: true);
+        var entries = await ListAsync(session, cancellationToken).ConfigureAwait(false);
+        var result = Escrow(job, entries, new HostSighting(KeySource.Collected, OnHost: true, SaveConfirmed: true));
+        return StepOutcome.Success($"{verdict.Text}; escrow {Describe(result)}, saved version(s) {Versions(result)}");
     }
 
     private static RecoveryListEntry Single(IReadOnlyList<RecoveryListEntry> entries) => entries.Count == 1
         ? entries[0]
-        : throw new EsxcliParseException(null, $"expected exactly one recovery key to rotate, the host lists {entries.Count} ({Ids(entries)})");
+        : throw new EsxcliParseException(null, $"expected exactly one recovery key to rotate, the host lists {entries.Count} ({Ids(entries)}): "
+            + "a rotate names one Recovery ID, and the appliance will not guess which one ESXi uses. All are escrowed; find the one in use on the host "
+            + "(VMware support, or remove the stale one with esxcli), then collect again and rotate");
 
+    /// <summary>
+    /// Lists the host's key and escrows it before anything changes. After a recovery the host booted from its saved
+    /// configuration, so the key it lists is the one typed at its console: that version is marked used, and no other.
+    /// </summary>
     private async Task<StepOutcome> ListAndCompareAsync(JobRecord job, HostSession session, CancellationToken cancellationToken)
     {
+        var boot = await ReadBootTimeAsync(session, cancellationToken).ConfigureAwait(false);
         var entry = Single(await ListAsync(session, cancellationToken).ConfigureAwait(false));
-        var result = _escrow.EscrowEntries(job.HostId, [entry], KeySource.Collected, JobActor(job));
+        var result = Escrow(job, [entry], new HostSighting(KeySource.Collected, OnHost: true, BootedAfter: boot.Earliest, BootedBefore: boot.Latest));
         var version = _escrow.FindVersion(job.HostId, entry) ?? throw new InvalidOperationException("The key just escrowed was not found.");
         job.Context[JobContext.RecoveryId] = entry.RecoveryId.ToString();
         job.Context[JobContext.OldVersion] = version.Version.ToString(CultureInfo.InvariantCulture);
-        if (result.Outcome == ImportOutcome.Changed)
+        var used = "";
+        if (job.Kind == JobKind.PostRecovery)
+        {
+            _escrow.MarkUsed(job.HostId, version.Version, JobActor(job), $"the host came up from a recovery with this key (job {job.Id})");
+            used = $"; version {version.Version} marked used (the host booted with it)";
+        }
+        if (result.Decision == KeyOutcome.Drift)
         {
             _alerts.Raise(AlertKind.KeyDrift, job.HostId, job.HostName, job.Id, $"the host's key differed from the escrow; escrowed as version {version.Version} before rotating");
-            return StepOutcome.Success($"Recovery ID {entry.RecoveryId}: key differed from the escrow, escrowed as version {version.Version} (drift)");
+            return StepOutcome.Success($"Recovery ID {entry.RecoveryId}: key differed from the escrow, escrowed as version {version.Version} (drift){used}");
         }
-        return StepOutcome.Success($"Recovery ID {entry.RecoveryId}: matches escrowed version {version.Version} ({result.Outcome.ToString().ToLowerInvariant()})");
+        return StepOutcome.Success($"Recovery ID {entry.RecoveryId}: matches escrowed version {version.Version} ({Describe(result)}){used}");
     }
 
     private async Task<StepOutcome> RotateAsync(JobRecord job, StepRecord step, HostSession session, CancellationToken cancellationToken)
@@ -440,6 +521,12 @@ internal sealed class StepExecutor
             }
             recoveryId = entry.RecoveryId;
         }
+        if (!job.Context.ContainsKey(JobContext.SavedBeforeChange)
+            && await ReadSavedTimeAsync(session, cancellationToken).ConfigureAwait(false) is { } savedBefore)
+        {
+            // Persisted with the step's outcome; a retry that finds the rotation done keeps the first reading.
+            job.Context[JobContext.SavedBeforeChange] = savedBefore.ToString(CultureInfo.InvariantCulture);
+        }
         var rotate = await RunAsync(session, HostCommand.Rotate(recoveryId), cancellationToken, requireSuccess: false).ConfigureAwait(false);
         if (rotate.ExitCode == 0)
             return StepOutcome.Success($"rotate -u {recoveryId} exited 0 (the new key is read back by list)");
@@ -454,7 +541,7 @@ internal sealed class StepExecutor
 
     private int EscrowRotated(JobRecord job, RecoveryListEntry entry)
     {
-        _escrow.EscrowEntries(job.HostId, [entry], KeySource.Rotated, JobActor(job));
+        Escrow(job, [entry], new HostSighting(KeySource.Rotated, OnHost: true));
         var version = _escrow.FindVersion(job.HostId, entry) ?? throw new InvalidOperationException("The key just escrowed was not found.");
         job.Context[JobContext.NewVersion] = version.Version.ToString(CultureInfo.InvariantCulture);
         return version.Version;
@@ -477,18 +564,21 @@ internal sealed class StepExecutor
         var expected = int.Parse(job.Context[JobContext.NewVersion], CultureInfo.InvariantCulture);
         var entry = Single(await ListAsync(session, cancellationToken).ConfigureAwait(false));
         var found = _escrow.FindVersion(job.HostId, entry);
-        if (found?.Version == expected && found.Status == KeyStatus.Current)
-            return StepOutcome.Success($"the host's key (Recovery ID {entry.RecoveryId}) is escrowed version {expected}, current");
+        if (found?.Version == expected && found.Status is KeyStatus.Current or KeyStatus.Unsaved)
+            return StepOutcome.Success($"the host's key (Recovery ID {entry.RecoveryId}) is escrowed version {expected}, running ({found.Status.ToString().ToLowerInvariant()} until a save is confirmed)");
         // Whatever the host holds now must be in the escrow before the job stops.
         var result = _escrow.EscrowEntries(job.HostId, [entry], KeySource.Collected, JobActor(job));
         return StepOutcome.Fatal($"verification failed: the host lists Recovery ID {entry.RecoveryId} with a key other than version {expected}; escrowed it as {Versions(result)} (drift)", AlertKind.RecoveryIdMismatch);
     }
 
-    private StepOutcome RetireOldKey(JobRecord job)
+    /// <summary>
+    /// Says what became of the version the rotation replaced. Nothing is retired here: the confirmed save superseded
+    /// it (<see cref="KeyReconciler"/>), and after a recovery the version the host booted with was marked used.
+    /// </summary>
+    private StepOutcome ReportOldKey(JobRecord job)
     {
         var oldVersion = int.Parse(job.Context[JobContext.OldVersion], CultureInfo.InvariantCulture);
-        var status = job.Kind == JobKind.PostRecovery ? KeyStatus.Used : KeyStatus.Superseded;
-        var record = _escrow.RetireVersion(job.HostId, oldVersion, status, JobActor(job), $"replaced by version {job.Context[JobContext.NewVersion]} (job {job.Id})");
+        var record = _escrow.KeyVersions(job.HostId).Single(v => v.Version == oldVersion);
         return StepOutcome.Success($"version {oldVersion} is {record.Status.ToString().ToLowerInvariant()}");
     }
 

@@ -23,7 +23,7 @@ internal sealed record StoreFigures(
 /// costs more than one read of the coverage report per period, however many hosts there are.
 /// </summary>
 internal sealed class StoreFiguresReader(
-    EscrowService escrow, JobStore jobs, SessionStore sessions, AlertService alertService, AuditLog audit,
+    EscrowReports reports, JobStore jobs, SessionStore sessions, AlertService alertService, AuditLog audit,
     TimeProvider time, Microsoft.Extensions.Options.IOptions<MetricsOptions> options)
 {
     private readonly Lock _lock = new();
@@ -45,7 +45,7 @@ internal sealed class StoreFiguresReader(
 
     private StoreFigures Read()
     {
-        var coverage = escrow.Coverage();
+        var coverage = reports.Coverage();
         var alerts = alertService.Counts();
         return new StoreFigures(
             jobs.CountByState(),
@@ -54,7 +54,7 @@ internal sealed class StoreFiguresReader(
             alerts,
             coverage.Hosts,
             coverage.WithoutKey.Count,
-            alerts.Where(a => a.Kind == AlertKind.RotationNotSaved && a.State != AlertState.Resolved).Sum(a => a.Count),
+            coverage.RotationNotSaved.Select(h => h.Id).Distinct().Count(),
             audit.Count);
     }
 }

@@ -189,6 +189,9 @@ internal static class PolicyCompliance
             Count("no-key", "key-not-verified"),
             Count("needs-person"),
             Count("boot-will-fail"),
-            Count("policy-not-saved"));
+            Count("policy-not-saved"))
+        {
+            RotationNotSaved = hosts.Count(h => h.Host.Key.RotationNotSaved),
+        };
     }
 }

@@ -116,15 +116,16 @@ internal sealed record PolicyFacts(
 }
 
 /// <summary>Whether the escrow holds the key that protects the host now, and when it was last seen on the host.</summary>
-internal sealed record KeyFacts(bool Escrowed, DateTime? LastVerified)
+/// <param name="RotationNotSaved">A rotated key is running whose save is not confirmed (the saved key still protects the next boot).</param>
+internal sealed record KeyFacts(bool Escrowed, DateTime? LastVerified, bool RotationNotSaved = false)
 {
-    /// <summary>A current version protects the host; so does a version revealed for a recovery (used) until a newer one replaces it.</summary>
+    /// <summary>The saved versions protect the host (<see cref="KeyReconciler.Saved"/>): current ones, and a used one until a newer one is saved.</summary>
     public static KeyFacts From(IEnumerable<KeyVersionRecord> versions)
     {
         var all = versions.ToList();
-        var newestCurrent = all.Where(v => v.Status == KeyStatus.Current).Select(v => v.Version).DefaultIfEmpty(0).Max();
-        var protecting = all.Where(v => v.Status == KeyStatus.Current || (v.Status == KeyStatus.Used && v.Version > newestCurrent)).ToList();
-        return new KeyFacts(protecting.Count > 0, protecting.Count > 0 ? protecting.Max(v => v.LastVerified) : null);
+        var saved = KeyReconciler.Saved(all.Select(KeyVersionStore.Held)).Select(h => h.Version).ToHashSet();
+        var protecting = all.Where(v => saved.Contains(v.Version)).ToList();
+        return new KeyFacts(protecting.Count > 0, protecting.Count > 0 ? protecting.Max(v => v.LastVerified) : null, all.Any(v => v.Status == KeyStatus.Unsaved));
     }
 }
 
@@ -235,17 +236,27 @@ internal sealed record HostPolicyView(
     /// <summary>Whether the next boot has what runs now (no change waits for its save).</summary>
     public bool PolicySaved => Fields.All(f => f.IsSaved);
 
+    /// <summary>rotation-not-saved: a rotated key is running but its save is not confirmed; the escrow reveals the saved one.</summary>
+    public bool RotationNotSaved { get; init; }
+
     public static HostPolicyView From(HostPolicySnapshot s, HostCompliance c) => new(
         s.HostId, s.HostName, s.Tags, c.Compliant, c.Next, s.Facts, DesiredView.From(s.Desired),
         s.Key.Escrowed, s.Key.LastVerified, s.ActiveJob?.Id, c.Findings.Select(FindingView.From).ToList(),
-        s.Saved ?? s.Facts, PolicyFieldView.From(s.Facts, s.Saved));
+        s.Saved ?? s.Facts, PolicyFieldView.From(s.Facts, s.Saved))
+    {
+        RotationNotSaved = s.Key.RotationNotSaved,
+    };
 }
 
 /// <param name="Plan">What <c>policy apply</c> would do now, from the last facts; empty when nothing differs.</param>
 internal sealed record PolicyShowView(HostPolicyView Host, IReadOnlyList<StepKind> Plan, IReadOnlyList<string> PlanNotes);
 
 internal sealed record PolicyReportSummary(int Hosts, int Compliant, int ModeNone, int SecureBootNotEnforced, int ExecNotEnforced, int KeyNotEscrowed, int NeedsPerson, int BootAtRisk,
-    int NotSaved = 0);
+    int NotSaved = 0)
+{
+    /// <summary>Hosts with a rotated key whose save is not confirmed.</summary>
+    public int RotationNotSaved { get; init; }
+}
 
 internal sealed record PolicyReport(DateTime Generated, int KeyVerifiedWithinHours, PolicyReportSummary Summary, IReadOnlyList<HostPolicyView> Hosts);
 

@@ -30,11 +30,14 @@ internal sealed record GroupResult(int Number, GroupStatus Status, string? Probl
 /// <summary>The outcome of an entry check; holds no digits, so it may be shown, logged and audited.</summary>
 internal sealed record EntryCheckResult(bool Matches, bool OptionNamePresent, IReadOnlyList<GroupResult> Groups, IReadOnlyList<string> Problems)
 {
+    /// <summary>Which escrowed key the entry matched, when the session offers more than one (e.g. "the saved key, version 1").</summary>
+    public string? MatchedKey { get; init; }
+
     /// <summary>One line for the audit log, e.g. "matches" or "groups 3, 7 differ; group 9 fails the check".</summary>
     public string Summary()
     {
         if (Matches)
-            return "entry matches the escrowed key";
+            return MatchedKey is null ? "entry matches the escrowed key" : "entry matches " + MatchedKey;
         var parts = new List<string>();
         foreach (var (status, words) in new[]
                  {

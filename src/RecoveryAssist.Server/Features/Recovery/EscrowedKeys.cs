@@ -1,39 +1,30 @@
 using RecoveryAssist.Core.Keys;
 using RecoveryAssist.Server.Features.Escrow;
-using RecoveryAssist.Server.Features.Secrets;
-using RecoveryAssist.Server.Storage;
 
 namespace RecoveryAssist.Server.Features.Recovery;
 
 /// <summary>
-/// What a recovery needs from the escrow: the host's current key version, the key itself (opened only
-/// by <see cref="RecoverySessionService"/> after the read is audited), and marking a version used.
+/// What a recovery needs from the escrow, through its narrow stores: the host, the key its next boot needs (the saved
+/// one), the running versions whose save is not confirmed (second candidates), the key itself (opened only by
+/// <see cref="RecoverySessionService"/> after the read is audited), and marking a version used.
 /// </summary>
-internal sealed class EscrowedKeys(AppDatabase database, KeySealer sealer)
+internal sealed class EscrowedKeys(HostStore hosts, KeyVersionStore keys)
 {
-    private LiteDB.ILiteCollection<KeyVersionRecord> Keys => database.Collection<KeyVersionRecord>(EscrowService.KeysCollection);
+    public HostStore Hosts => hosts;
 
-    /// <summary>The newest current version; several are current only when the host listed several keys.</summary>
-    public KeyVersionRecord? Current(Guid hostId, out int currentCount)
-    {
-        var current = Keys.Find(k => k.HostId == hostId && k.Status == KeyStatus.Current).OrderByDescending(k => k.Version).ToList();
-        currentCount = current.Count;
-        return current.FirstOrDefault();
-    }
+    /// <summary>The version the next boot needs (newest saved); several are saved only when the host listed several keys.</summary>
+    public KeyVersionRecord? Current(Guid hostId, out int currentCount) => keys.Saved(hostId, out currentCount);
 
-    public KeyVersionRecord? Version(Guid hostId, int version) => Keys.FindById(KeyVersionRecord.MakeId(hostId, version));
+    /// <summary>Running versions whose save is not confirmed, newest first.</summary>
+    public IReadOnlyList<KeyVersionRecord> Unsaved(Guid hostId) => keys.Unsaved(hostId);
 
-    public RecoveryKey Open(KeyVersionRecord version) =>
-        sealer.Open(version.Sealed, new KeyBinding(version.HostId, RecoveryId.Parse(version.RecoveryId), version.Version));
+    public KeyVersionRecord? Version(Guid hostId, int version) => keys.Find(hostId, version);
 
-    /// <summary>Marks a version used (call inside the caller's write); false when it already was.</summary>
-    public bool MarkUsed(KeyVersionRecord version, DateTime now)
-    {
-        if (version.Status == KeyStatus.Used)
-            return false;
-        version.Status = KeyStatus.Used;
-        version.StatusChanged = now;
-        Keys.Update(version);
-        return true;
-    }
+    public bool IsLive(KeyVersionRecord version) => keys.IsLive(version);
+
+    public RecoveryKey Open(KeyVersionRecord version) => keys.Open(version);
+
+    /// <summary>Marks a version used (joins the caller's write; audited there as every status change); false when it already was.</summary>
+    public bool MarkUsed(HostRecord host, KeyVersionRecord version, string by, string? clientAddress, string reason, DateTime now) =>
+        keys.ChangeStatus(host, version, KeyStatus.Used, reason, by, clientAddress, now);
 }

@@ -110,6 +110,8 @@ internal static class KioskPage
             page.Append(CultureInfo.InvariantCulture, $"<p>The whole line should then read:</p>\n<p class=\"type\" id=\"full-line\">{Wrapped(fullLine)}</p>\n");
         page.Append("</section>\n");
 
+        AppendCandidates(page, revealed.Candidates);
+
         page.Append("<section class=\"qr-split\" aria-labelledby=\"two-codes\">\n<h2 id=\"two-codes\">Scanner with a short buffer? Two codes, in order</h2>\n<div class=\"pair\">\n");
         foreach (var part in split)
         {
@@ -159,6 +161,21 @@ internal static class KioskPage
         return html.ToString();
 
         static void Token(StringBuilder html, string token) => html.Append("<span>").Append(E(token)).Append("</span><wbr>");
+    }
+
+    /// <summary>
+    /// A rotated key whose save is not confirmed, offered second and labelled so: the key above (the saved one) is what
+    /// the next boot needs; this one only if the host refuses it.
+    /// </summary>
+    private static void AppendCandidates(StringBuilder page, IReadOnlyList<CandidateKey> candidates)
+    {
+        foreach (var candidate in candidates)
+        {
+            page.Append(CultureInfo.InvariantCulture, $"<section class=\"candidate\" id=\"candidate-{candidate.KeyVersion}\">\n<h2>Second candidate: {E(candidate.Label)}</h2>\n")
+                .Append("<p>Use the key above first: it is the saved key the host's next boot needs. Only if the host answers \"Unable to recover the system configuration\" with it, type this one.</p>\n")
+                .Append(CultureInfo.InvariantCulture, $"<p>Recovery ID {E(candidate.RecoveryId)}, version {candidate.KeyVersion}. Text to type:</p>\n")
+                .Append(CultureInfo.InvariantCulture, $"<p class=\"type\">{Wrapped(BootOptionLine.Build(null, candidate.Key).TextToType)}</p>\n</section>\n");
+        }
     }
 
     private static string Svg(QrPayload payload)

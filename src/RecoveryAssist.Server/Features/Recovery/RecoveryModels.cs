@@ -89,7 +89,8 @@ internal sealed record RevealResponse(
     bool FullLineReplacesExistingOption,
     IReadOnlyList<KeyGroupView> Groups,
     IReadOnlyList<string> Steps,
-    IReadOnlyList<string> Warnings)
+    IReadOnlyList<string> Warnings,
+    IReadOnlyList<CandidateView> Candidates)
 {
     public static readonly IReadOnlyList<string> ConsoleSteps =
     [
@@ -128,8 +129,19 @@ internal sealed record RevealResponse(
             full?.ReplacedExistingOption ?? false,
             revealed.Key.RevealGroups().Select((g, i) => new KeyGroupView(i + 1, g)).ToList(),
             ConsoleSteps,
-            warnings);
+            warnings,
+            revealed.Candidates.Select(CandidateView.From).ToList());
     }
 
     public override string ToString() => $"RevealResponse {{ Session = {Session.Id}, Key = {RecoveryKey.Redacted} }}";
+}
+
+/// <summary>A second candidate of a reveal (a rotated key whose save is not confirmed), with its label. Holds key material.</summary>
+internal sealed record CandidateView(int KeyVersion, string RecoveryId, string Label, string TextToType, IReadOnlyList<KeyGroupView> Groups)
+{
+    public static CandidateView From(CandidateKey candidate) => new(
+        candidate.KeyVersion, candidate.RecoveryId, candidate.Label, BootOptionLine.Build(null, candidate.Key).TextToType,
+        candidate.Key.RevealGroups().Select((g, i) => new KeyGroupView(i + 1, g)).ToList());
+
+    public override string ToString() => $"CandidateView {{ Version = {KeyVersion}, Key = {RecoveryKey.Redacted} }}";
 }

@@ -10,9 +10,22 @@ using RecoveryAssist.Server.Storage;
 namespace RecoveryAssist.Server.Features.Recovery;
 
 /// <summary>The key as one reveal shows it, with the host to make sure of the machine. Holds key material.</summary>
-internal sealed record RevealedKey(RecoverySession Session, HostRecord Host, RecoveryKey Key, IReadOnlyList<string> Warnings)
+/// <param name="Key">The key the host's next boot needs: the saved one.</param>
+/// <param name="Candidates">Running versions whose save is not confirmed, each with its label: to try if the saved key is refused.</param>
+internal sealed record RevealedKey(RecoverySession Session, HostRecord Host, RecoveryKey Key, IReadOnlyList<string> Warnings, IReadOnlyList<CandidateKey> Candidates)
 {
-    public override string ToString() => $"RevealedKey {{ Session = {Session.Id}, Host = {Host.Name}, Key = {RecoveryKey.Redacted} }}";
+    public override string ToString() => $"RevealedKey {{ Session = {Session.Id}, Host = {Host.Name}, Key = {RecoveryKey.Redacted}, Candidates = {Candidates.Count} }}";
+}
+
+/// <summary>A second candidate of a reveal: a rotated version running on the host whose save is not confirmed. Holds key material.</summary>
+internal sealed record CandidateKey(int KeyVersion, string RecoveryId, RecoveryKey Key, string Label)
+{
+    /// <summary>"rotated at 14:02 UTC, save not confirmed: if the saved key is refused, try this one".</summary>
+    public static string LabelFor(KeyVersionRecord version) =>
+        (version.Source is KeySource.Rotated or KeySource.Resealed ? "rotated" : "changed on the host")
+        + string.Create(CultureInfo.InvariantCulture, $" at {version.FirstSeen:HH:mm} UTC ({version.FirstSeen:yyyy-MM-dd}), version {version.Version}, save not confirmed: if the saved key is refused, try this one");
+
+    public override string ToString() => $"CandidateKey {{ Version = {KeyVersion}, Key = {RecoveryKey.Redacted} }}";
 }
 
 /// <summary>
@@ -47,7 +60,7 @@ internal sealed partial class RecoverySessionService
         _logger = logger;
     }
 
-    private LiteDB.ILiteCollection<HostRecord> Hosts => _database.Collection<HostRecord>(EscrowService.HostsCollection);
+    private HostStore Hosts => _keys.Hosts;
 
     public static string Target(Guid sessionId) => $"session:{sessionId}";
 
@@ -72,7 +85,7 @@ internal sealed partial class RecoverySessionService
         SessionRefusal? refusal = null;
         var opened = _database.Write(() =>
         {
-            var host = hostId is { } id ? Hosts.FindById(id) : Hosts.FindOne(h => h.NameKey == HostIdentity.NameKey(hostName!));
+            var host = hostId is { } id ? Hosts.Find(id) : Hosts.FindByName(hostName!);
             if (host is null)
                 return AuditDenial(newId, by, "session.open", refusal = new SessionRefusal(RefusalKind.NotFound, "not-found", "The host was not found."));
             var current = _keys.Current(host.Id, out _);
@@ -186,24 +199,38 @@ internal sealed partial class RecoverySessionService
     public RevealedKey Reveal(Guid id, Person by, string form, string? confirmHost)
     {
         HostRecord? host = null;
+        IReadOnlyList<KeyVersionRecord> unsaved = [];
         var session = Act(id, by, "session.reveal", s =>
         {
-            host = Hosts.FindById(s.HostId) ?? throw new SessionRefusedException(new SessionRefusal(RefusalKind.NotFound, "not-found", "The session's host no longer exists."));
+            host = Hosts.Find(s.HostId) ?? throw new SessionRefusedException(new SessionRefusal(RefusalKind.NotFound, "not-found", "The session's host no longer exists."));
             EnsureSameHost(s, host, confirmHost);
             EnsureIndependent(s, by);
             _machine.EnsureKeyReadable(s);
             EnsureKeyVersionCurrent(s);
             _machine.Reveal(s, by, form);
+            // A rotated key whose save is not confirmed may be the one the host needs after all: offered, and audited as a read.
+            unsaved = _keys.Unsaved(s.HostId);
+            foreach (var candidate in unsaved)
+            {
+                _audit.Append(new AuditEntry(by.Name, "session.revealed-candidate", Target(s.Id), AuditEntry.Success, by.ClientAddress,
+                    string.Create(CultureInfo.InvariantCulture, $"version {candidate.Version} (Recovery ID {candidate.RecoveryId}, running, save not confirmed) shown as a second candidate beside saved version {s.KeyVersion}; form {form}")));
+            }
         });
         var version = _keys.Version(session.HostId, session.KeyVersion)!;
         var key = _keys.Open(version);
+        var candidates = unsaved.Select(v => new CandidateKey(v.Version, v.RecoveryId, _keys.Open(v), CandidateKey.LabelFor(v))).ToList();
         var warnings = new List<string>();
         if (!key.PassesGroupCheck)
             warnings.Add("The escrowed key fails the group check in " + string.Join(", ", key.Warnings.Select(w => w.ToString())) + "; it was accepted under the Warn setting.");
         if (_keys.Current(session.HostId, out var count) is not null && count > 1)
             warnings.Add(string.Create(CultureInfo.InvariantCulture, $"The host listed {count} keys; this is the newest (version {session.KeyVersion})."));
+        if (candidates.Count > 0)
+        {
+            warnings.Add(string.Create(CultureInfo.InvariantCulture,
+                $"The host's key was changed (version {candidates[0].KeyVersion}) and the save of the change is not confirmed. This is the saved key (version {session.KeyVersion}), the one the next boot needs; if the host refuses it, try the second candidate."));
+        }
         LogRevealed(_logger, session.Id, session.HostName, form, session.Reveals.Count);
-        return new RevealedKey(session, host!, key, warnings);
+        return new RevealedKey(session, host!, key, warnings, candidates);
     }
 
     /// <summary>Compares typed text with the key, group by group; audited and rate-limited; never returns digits.</summary>
@@ -218,7 +245,17 @@ internal sealed partial class RecoverySessionService
             _machine.EnsureKeyReadable(s);
             EnsureKeyVersionCurrent(s);
             var version = _keys.Version(s.HostId, s.KeyVersion)!;
+            var unsaved = _keys.Unsaved(s.HostId);
             result = EntryCheck.Compare(_keys.Open(version), typed);
+            if (unsaved.Count > 0)
+                result = result with { MatchedKey = string.Create(CultureInfo.InvariantCulture, $"the saved key, version {version.Version}") };
+            // With a second candidate on offer, say which one was typed; the groups shown stay those of the saved key.
+            foreach (var candidate in unsaved.Where(_ => !result.Matches))
+            {
+                var other = EntryCheck.Compare(_keys.Open(candidate), typed);
+                if (other.Matches)
+                    result = other with { MatchedKey = string.Create(CultureInfo.InvariantCulture, $"the second candidate, version {candidate.Version} (rotated, save not confirmed)") };
+            }
             _machine.CheckEntry(s, by, result.Summary());
         });
         return result!;
@@ -325,13 +362,17 @@ internal sealed partial class RecoverySessionService
         throw RecoveryProblems.From(refusal);
     }
 
+    /// <summary>
+    /// Marks the revealed version used when it was the only key on offer. With a second candidate the host may have
+    /// booted with either: the post-recovery job marks the one the host lists once it is up, and no other.
+    /// </summary>
     private void MarkKeyUsed(RecoverySession session, Person by)
     {
         var version = _keys.Version(session.HostId, session.KeyVersion);
-        if (version is null || !_keys.MarkUsed(version, _machine.Now()))
+        var host = Hosts.Find(session.HostId);
+        if (version is null || host is null || _keys.Unsaved(session.HostId).Count > 0)
             return;
-        _audit.Append(new AuditEntry(by.Name, "key.used", EscrowService.Target(new HostRecord { Name = session.HostName }), AuditEntry.Success, by.ClientAddress,
-            string.Create(CultureInfo.InvariantCulture, $"version {version.Version}; Recovery ID {version.RecoveryId}; session {session.Id}; awaiting rotation")));
+        _keys.MarkUsed(host, version, by.Name, by.ClientAddress, string.Create(CultureInfo.InvariantCulture, $"revealed by session {session.Id}, the host came up; awaiting rotation"), _machine.Now());
     }
 
     private static void EnsureSameHost(RecoverySession session, HostRecord host, string? confirmHost)
@@ -351,11 +392,12 @@ internal sealed partial class RecoverySessionService
 
     private void EnsureKeyVersionCurrent(RecoverySession session)
     {
-        var version = _keys.Version(session.HostId, session.KeyVersion);
-        if (version is null || version.Status != KeyStatus.Current)
+        // The session's version must still be the saved one (the key the next boot needs).
+        var version = _keys.Current(session.HostId, out _);
+        if (version is null || version.Version != session.KeyVersion)
         {
             throw new SessionRefusedException(new SessionRefusal(RefusalKind.Conflict, "key-changed",
-                $"Host {session.HostName}'s key changed since the session was opened (version {session.KeyVersion} is no longer current): cancel this session and open a new one."));
+                $"Host {session.HostName}'s key changed since the session was opened (version {session.KeyVersion} is no longer the saved key the next boot needs): cancel this session and open a new one."));
         }
     }
 

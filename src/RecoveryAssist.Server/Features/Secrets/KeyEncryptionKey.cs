@@ -89,6 +89,9 @@ internal sealed class KeyEncryptionKey : IDisposable
     /// <summary>The KEK itself, base64: only for a backup sealed under a passphrase, which then restores alone.</summary>
     public string ExportBase64() => Convert.ToBase64String(_value);
 
+    /// <summary>A 32-byte key derived for one purpose (HKDF-SHA256, no salt), e.g. the key of the recovery-key fingerprints.</summary>
+    public byte[] DeriveKey(string purpose) => DeriveKey(purpose, []);
+
     public byte[] Wrap(ReadOnlySpan<byte> dataKey) => Aead.Seal(_value, dataKey, WrapContext());
 
     public byte[] Unwrap(ReadOnlySpan<byte> wrapped) => Aead.Open(_value, wrapped, WrapContext());

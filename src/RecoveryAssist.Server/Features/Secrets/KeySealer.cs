@@ -44,6 +44,26 @@ internal sealed class KeySealer(KeyEncryptionKey kek)
         }
     }
 
+    /// <summary>
+    /// A keyed HMAC-SHA256 of the key under a key derived from the KEK, prefixed by the KEK id: equal keys have equal
+    /// fingerprints (to find one key escrowed for two hosts without opening every key), and without the KEK a
+    /// fingerprint tells nothing about the key.
+    /// </summary>
+    public string Fingerprint(RecoveryKey key)
+    {
+        var fingerprintKey = kek.DeriveKey("RecoveryAssist recovery-key fingerprint v1");
+        var plaintext = Encoding.ASCII.GetBytes(key.Reveal());
+        try
+        {
+            return kek.Id + ":" + Convert.ToHexString(HMACSHA256.HashData(fingerprintKey, plaintext));
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(fingerprintKey);
+            CryptographicOperations.ZeroMemory(plaintext);
+        }
+    }
+
     /// <exception cref="CryptographicException">Wrong KEK, changed data, or a record moved to another binding.</exception>
     public RecoveryKey Open(SealedKey sealedKey, KeyBinding binding)
     {

@@ -36,6 +36,28 @@ public sealed class EscrowApiTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Coverage_SameKeyImportedForTwoHosts_BothListedWithoutKeyMaterial()
+    {
+        var a = (await CreateHostAsync("copy-a.lab")).GetProperty("id").GetString()!;
+        var b = (await CreateHostAsync("copy-b.lab")).GetProperty("id").GetString()!;
+        var c = (await CreateHostAsync("copy-c.lab")).GetProperty("id").GetString()!;
+        var shared = EsxcliOutput.NewHostKey();
+        var sameKeyOtherId = EsxcliOutput.RecoveryList(EsxcliOutput.NewHostKey().Id, shared.Key);
+
+        (await ImportAsync(a, shared.Output)).Status.Should().Be(HttpStatusCode.OK);
+        (await ImportAsync(b, shared.Output)).Status.Should().Be(HttpStatusCode.OK);
+        (await ImportAsync(c, sameKeyOtherId)).Status.Should().Be(HttpStatusCode.OK);
+        var coverage = await _admin.GetFromJsonAsync<JsonElement>("/api/reports/coverage");
+
+        var same = coverage.GetProperty("sameKeyOnSeveralHosts").EnumerateArray().ToList();
+        same.Select(h => h.GetProperty("name").GetString()).Distinct().Should().BeEquivalentTo("copy-a.lab", "copy-b.lab", "copy-c.lab");
+        same.Should().Contain(h => h.GetProperty("problem").GetString()!.StartsWith("same Recovery ID escrowed for several hosts (copy-a.lab, copy-b.lab)", StringComparison.Ordinal));
+        same.Should().Contain(h => h.GetProperty("problem").GetString()!.StartsWith("same key escrowed for several hosts (copy-a.lab, copy-b.lab, copy-c.lab)", StringComparison.Ordinal),
+            "the same key under another Recovery ID is found by its keyed fingerprint");
+        coverage.GetRawText().Should().NotContain(shared.Key.RevealGroups()[0]);
+    }
+
+    [Fact]
     public async Task Import_FirstSameThenDifferentKey_EscrowedVerifiedChangedWithDrift()
     {
         var host = await CreateHostAsync("esx01.lab");
@@ -50,11 +72,15 @@ public sealed class EscrowApiTests : IAsyncLifetime
         verified.Body.GetProperty("outcome").GetString().Should().Be("verified");
         changed.Body.GetProperty("outcome").GetString().Should().Be("changed");
         var keys = await _admin.GetFromJsonAsync<JsonElement>($"/api/hosts/{id}/keys");
-        keys.EnumerateArray().Select(k => k.GetProperty("status").GetString()).Should().Equal("superseded", "current");
+        keys.EnumerateArray().Select(k => k.GetProperty("status").GetString()).Should().Equal(["current", "unsaved"],
+            "a pasted list shows the running key; until a save or reboot proves it saved, the old key stays the one the next boot needs");
         keys.GetRawText().Should().NotContain(first.Key.Reveal()[..13], "key metadata never holds key material");
         var coverage = await _admin.GetFromJsonAsync<JsonElement>("/api/reports/coverage");
         coverage.GetProperty("recentDrift").EnumerateArray().Should().ContainSingle()
             .Which.GetProperty("hostName").GetString().Should().Be("esx01.lab");
+        coverage.GetProperty("rotationNotSaved").EnumerateArray().Should().ContainSingle()
+            .Which.GetProperty("problem").GetString().Should().StartWith("rotation-not-saved: version 2");
+        coverage.GetProperty("neverVerifiedOnHost").EnumerateArray().Select(h => h.GetProperty("name").GetString()).Should().Contain("esx01.lab");
     }
 
     [Fact]

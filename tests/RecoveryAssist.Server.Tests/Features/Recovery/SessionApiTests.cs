@@ -45,7 +45,38 @@ public sealed class SessionApiTests : IAsyncLifetime
         (await again.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("outcome").GetString().Should().Be("verified", "the used key still protects the host until it is rotated");
         afterAgain.EnumerateArray().Select(k => k.GetProperty("status").GetString()).Should().Equal("used");
         (await rotated.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("outcome").GetString().Should().Be("changed");
-        afterRotation.EnumerateArray().Select(k => k.GetProperty("status").GetString()).Should().Equal("used", "current");
+        afterRotation.EnumerateArray().Select(k => k.GetProperty("status").GetString()).Should().Equal(["used", "unsaved"], "the new key is running; its save is not confirmed");
+    }
+
+    [Fact]
+    public async Task Reveal_RotationNotSaved_SavedKeyFirstOtherOfferedLabelledBothAuditedEntryCheckSaysWhich()
+    {
+        var (hostId, saved, recoveryId) = await _f.HostWithKeyAsync("unsaved.lab");
+        var running = RecoveryKey.Generate();
+        (await _f.Admin.PostAsJsonAsync($"/api/hosts/{hostId}/import", new { output = EsxcliOutput.RecoveryList(recoveryId, running) })).EnsureSuccessStatusCode();
+        var id = await _f.ApprovedAsync("unsaved.lab");
+
+        var revealed = await RecoveryFixture.PostAsync(_f.Operator, $"/api/sessions/{id}/reveal");
+        var savedCheck = await RecoveryFixture.PostAsync(_f.Operator, $"/api/sessions/{id}/check", new { typed = " encryptionRecoveryKey=" + saved.Reveal() });
+        var runningCheck = await RecoveryFixture.PostAsync(_f.Operator, $"/api/sessions/{id}/check", new { typed = running.Reveal() });
+        var hostUp = await RecoveryFixture.PostAsync(_f.TechOne, $"/api/sessions/{id}/host-up");
+
+        revealed.Status.Should().Be(HttpStatusCode.OK);
+        revealed.Body.GetProperty("textToType").GetString().Should().Be(" encryptionRecoveryKey=" + saved.Reveal(), "the saved key is the one the next boot needs");
+        revealed.Body.GetProperty("keyVersion").GetInt32().Should().Be(1);
+        var candidate = revealed.Body.GetProperty("candidates").EnumerateArray().Should().ContainSingle().Subject;
+        candidate.GetProperty("keyVersion").GetInt32().Should().Be(2);
+        candidate.GetProperty("textToType").GetString().Should().Be(" encryptionRecoveryKey=" + running.Reveal());
+        candidate.GetProperty("label").GetString().Should().MatchRegex(@"^changed on the host at \d\d:\d\d UTC \(\d{4}-\d\d-\d\d\), version 2, save not confirmed: if the saved key is refused, try this one$");
+        revealed.Body.GetProperty("warnings").EnumerateArray().Should().Contain(w => w.GetString()!.Contains("save of the change is not confirmed", StringComparison.Ordinal));
+        savedCheck.Body.GetProperty("matchedKey").GetString().Should().Be("the saved key, version 1");
+        runningCheck.Body.GetProperty("matches").GetBoolean().Should().BeTrue();
+        runningCheck.Body.GetProperty("matchedKey").GetString().Should().Be("the second candidate, version 2 (rotated, save not confirmed)");
+        hostUp.Status.Should().Be(HttpStatusCode.OK);
+        (await _f.Admin.GetFromJsonAsync<JsonElement>($"/api/hosts/{hostId}/keys")).EnumerateArray().Select(k => k.GetProperty("status").GetString())
+            .Should().Equal(["current", "unsaved"], "with two keys on offer, only the host itself can tell which one it booted with");
+        _f.Audit(id).Select(r => r.Action).Should().Contain(["session.revealed", "session.revealed-candidate"]);
+        ShouldHoldNoKey(JsonSerializer.Serialize(_f.AllAudit()), running);
     }
 
     [Fact]
@@ -86,7 +117,7 @@ public sealed class SessionApiTests : IAsyncLifetime
             ("session.revealed", "op-one", "success"),
             ("session.host-seen-up", "tech-one", "success"),
             ("session.completed", "tech-one", "success"));
-        _f.AllAudit().Should().Contain(r => r.Action == "key.used" && r.Target == "host:esx01.lab");
+        _f.AllAudit().Should().Contain(r => r.Action == "key.status" && r.Target == "host:esx01.lab" && r.Detail!.StartsWith("version 1: current -> used", StringComparison.Ordinal));
         ShouldHoldNoKey(JsonSerializer.Serialize(_f.AllAudit()), key);
         _f.VerifyAudit().Should().BeNull();
     }

@@ -17,7 +17,7 @@ internal sealed record FleetView(IReadOnlyList<FleetBar> Bars, int StaleDays)
     public string Summary => string.Join(", ", Bars.Select(b => $"{b.Label}: {b.Count}"));
 }
 
-internal sealed class IndexModel(RecoverySessionService sessions, HostOpsService jobs, AlertService alerts, EscrowService escrow, TimeProvider time) : WebPage
+internal sealed class IndexModel(RecoverySessionService sessions, HostOpsService jobs, AlertService alerts, EscrowReports reports, TimeProvider time) : WebPage
 {
     public List<TodoItem> Todo { get; } = [];
 
@@ -48,7 +48,7 @@ internal sealed class IndexModel(RecoverySessionService sessions, HostOpsService
                 Todo.Add(new($"{job.HostName}: a job needs a person", job.Attention ?? "Look at the job.", $"/jobs/{job.Id}", "bad"));
             // What still needs someone: open alerts (acknowledged ones have an owner, resolved ones are history).
             Alerts = alerts.List(new AlertQuery(State: AlertState.Open), 0, 8);
-            var coverage = escrow.Coverage();
+            var coverage = reports.Coverage();
             var since = time.GetUtcNow().UtcDateTime.AddDays(-30);
             var drifted = coverage.RecentDrift.Where(d => d.Time >= since).Select(d => d.HostId).Distinct().Count();
             Fleet = new FleetView(
@@ -57,6 +57,7 @@ internal sealed class IndexModel(RecoverySessionService sessions, HostOpsService
                 new("Verified key", coverage.WithCurrentKey - coverage.Stale.Count, "b-ok"),
                 new("No key", coverage.WithoutKey.Count, "b-none"),
                 new("Stale key", coverage.Stale.Count, "b-stale"),
+                new("Rotation not saved", coverage.RotationNotSaved.Select(h => h.Id).Distinct().Count(), "b-stale"),
                 new("Drift (30 d)", drifted, "b-drift"),
             ], coverage.StaleAfterDays);
         }

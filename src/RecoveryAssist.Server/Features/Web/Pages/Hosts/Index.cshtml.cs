@@ -4,7 +4,7 @@ using RecoveryAssist.Server.Features.Escrow;
 namespace RecoveryAssist.Server.Features.Web.Pages.Hosts;
 
 [Requires(Permission.HostsRead)]
-internal sealed class IndexModel(EscrowService escrow) : WebPage
+internal sealed class IndexModel(EscrowService escrow, EscrowReports reports) : WebPage
 {
     public const int PageSize = 100;
 
@@ -22,10 +22,11 @@ internal sealed class IndexModel(EscrowService escrow) : WebPage
     }
 
     /// <summary>Per listed host only: a page of a large fleet never reads every host's keys.</summary>
-    public (string Text, string Tone) KeyState(Guid hostId) => escrow.KeyState(hostId) switch
+    public (string Text, string Tone) KeyState(Guid hostId) => reports.KeyState(hostId) switch
     {
         CoverageState.NoKey => ("no key", "bad"),
         CoverageState.Stale => ("stale", "warn"),
+        CoverageState.RotationNotSaved => ("rotation not saved", "warn"),
         _ => ("verified", "ok"),
     };
 }
