@@ -161,8 +161,8 @@ internal static class BackupRestore
                 throw new BackupException($"The backup's audit log does not verify: {problem}");
             new AuditLog(database, kek, TimeProvider.System).Append(new AuditEntry("offline-admin", "backup.restored", "store", AuditEntry.Success, null,
                 $"from the backup of {header.CreatedAt:u} (appliance {header.ApplianceVersion}, sealed under the {header.Protection})"));
-            return (database.Collection<BsonDocument>(EscrowService.HostsCollection).LongCount(),
-                database.Collection<BsonDocument>(EscrowService.KeysCollection).LongCount(),
+            return (new HostStore(database).Count(),
+                KeyVersionStore.Count(database),
                 database.Collection<BsonDocument>(AuditLog.RecordsCollection).LongCount());
         }
         catch (LiteException e)

@@ -24,6 +24,8 @@ internal sealed class HostStore(AppDatabase database)
 
     public IEnumerable<HostRecord> All() => Hosts.FindAll();
 
+    public long Count() => Hosts.LongCount();
+
     public IEnumerable<HostRecord> ByName() => Hosts.Query().OrderBy(h => h.NameKey).ToEnumerable();
 
     /// <summary>Writes a changed host (e.g. an identity bound by a network boot); the caller audits in the same transaction.</summary>
@@ -80,6 +82,9 @@ internal sealed class KeyVersionStore(AppDatabase database, KeySealer sealer, Au
     public KeyVersionRecord? Find(Guid hostId, int version) => Keys.FindById(KeyVersionRecord.MakeId(hostId, version));
 
     public IEnumerable<KeyVersionRecord> All() => Keys.FindAll();
+
+    /// <summary>How many versions a store holds, without a sealer (e.g. a backup just restored, to report).</summary>
+    public static long Count(AppDatabase database) => database.Collection<KeyVersionRecord>(Collection).LongCount();
 
     /// <summary>The version the host's next boot needs (newest saved), and how many saved versions there are; null when none.</summary>
     public KeyVersionRecord? Saved(Guid hostId, out int savedCount)

@@ -3,6 +3,7 @@ using System.Net.Http.Json;
 using System.Net.Sockets;
 using System.Text.Json;
 using RecoveryAssist.Server.Features.Auth;
+using RecoveryAssist.Server.Features.Network;
 
 namespace RecoveryAssist.Server.Tests.Features.Auth;
 
@@ -150,7 +151,9 @@ public sealed class SignInTests : IAsyncLifetime
 
     private HttpClient WithCookie(string cookie)
     {
-        var client = new HttpClient(new HttpClientHandler { UseCookies = false }) { BaseAddress = _appliance.Address };
+        var handler = _appliance.Handler();
+        handler.UseCookies = false;
+        var client = new HttpClient(handler) { BaseAddress = _appliance.Address };
         client.DefaultRequestHeaders.Add("Cookie", cookie);
         return client;
     }
@@ -172,5 +175,6 @@ public sealed class SignInTests : IAsyncLifetime
             await socket.ConnectAsync(context.DnsEndPoint, cancellation);
             return new NetworkStream(socket, ownsSocket: true);
         },
+        SslOptions = { RemoteCertificateValidationCallback = (_, certificate, _, _) => certificate is not null && TlsCertificate.Fingerprint(certificate.GetRawCertData()) == _appliance.CertificateFingerprint },
     }) { BaseAddress = _appliance.Address };
 }
