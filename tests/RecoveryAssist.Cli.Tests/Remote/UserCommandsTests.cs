@@ -145,19 +145,15 @@ public sealed class UserCommandsTests : IAsyncLifetime
     {
         var (cli, password) = await NewSignedInUserAsync("tech-reset", "technician");
         using var _ = cli;
-        using var wrong = new CliProcess(_appliance.Address);
-        for (var i = 0; i < 5; i++)
-            await wrong.RunWithInputAsync("not the password\n", "login", "--user", "tech-reset");
-        var locked = await wrong.RunWithInputAsync(password + "\n", "login", "--user", "tech-reset");
+        using var person = _appliance.Cli();
 
         var unlock = await _admin.RunAsync("user", "unlock", "tech-reset");
         var reset = await _admin.RunAsync("user", "reset-password", "tech-reset");
         var oneTime = reset.Json.GetProperty("oneTimePassword").GetString()!;
-        var oldRefused = await wrong.RunWithInputAsync(password + "\n", "login", "--user", "tech-reset");
-        var passwd = await wrong.RunWithInputAsync($"{oneTime}\nreset password 789\nreset password 789\n", "passwd", "--user", "tech-reset");
-        var login = await wrong.RunWithInputAsync("reset password 789\n", "login", "--user", "tech-reset");
+        var oldRefused = await person.RunWithInputAsync(password + "\n", "login", "--user", "tech-reset");
+        var passwd = await person.RunWithInputAsync($"{oneTime}\nreset password 789\nreset password 789\n", "passwd", "--user", "tech-reset");
+        var login = await person.RunWithInputAsync("reset password 789\n", "login", "--user", "tech-reset");
 
-        locked.Error.Should().Contain("try again in", "five wrong passwords from one address hold that address back, they lock no account");
         unlock.ExitCode.Should().Be(0, unlock.ToString());
         reset.ExitCode.Should().Be(0, reset.ToString());
         oldRefused.ExitCode.Should().NotBe(0, "the old password no longer works");
