@@ -189,10 +189,5 @@ public sealed class RestoreDrillTests(RestoreDrillFixture drill) : IClassFixture
         Directory.GetFileSystemEntries(Data).Should().ContainSingle();
     }
 
-    private static async Task<HttpClient> SignInAsync(TestAppliance appliance, string user)
-    {
-        var client = appliance.Anonymous();
-        (await client.PostAsJsonAsync("/api/auth/signin", new { userName = user, password = TestAppliance.Password })).EnsureSuccessStatusCode();
-        return client;
-    }
+    private static Task<HttpClient> SignInAsync(TestAppliance appliance, string user) => appliance.SignInAsync(user, TestAppliance.Password);
 }

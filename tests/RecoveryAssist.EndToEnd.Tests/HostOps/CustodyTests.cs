@@ -125,8 +125,10 @@ public sealed class CustodyTests(SshdFixture sshd) : IAsyncLifetime
             (await KillDuringJobTests.WaitAsync(admin, jobId)).GetProperty("state").GetString().Should().Be("failed", "the host cannot be saved to while it waits for its key");
             // A technician opens, reveals (approval waived for the role here) and starts the post-recovery job.
             (await admin.PostAsJsonAsync("/api/users", new { userName = "tech", role = "technician", password = TestAppliance.Password })).EnsureSuccessStatusCode();
-            var token = await KillDuringJobTests.Json(await admin.PostAsJsonAsync("/api/users/tech/tokens", new { name = "custody test" }));
-            using var tech = new HttpClient { BaseAddress = restarted.Address };
+            // A person's sign-in token (what recoveryassist login gets): an API token never reveals.
+            using var signIn = new HttpClient(restarted.Handler()) { BaseAddress = restarted.Address };
+            var token = await KillDuringJobTests.Json(await signIn.PostAsJsonAsync("/api/auth/token", new { userName = "tech", password = TestAppliance.Password, name = "custody test" }));
+            using var tech = new HttpClient(restarted.Handler()) { BaseAddress = restarted.Address };
             tech.DefaultRequestHeaders.Authorization = new("Bearer", token.GetProperty("token").GetString());
             var session = await KillDuringJobTests.Json(await tech.PostAsJsonAsync("/api/sessions", new { host = connection.HostName, reason = "motherboard-replaced", ticket = "CHG-9", path = "console" }));
             var revealed = await KillDuringJobTests.Json(await tech.PostAsync($"/api/sessions/{session.GetProperty("id").GetString()}/reveal", null));

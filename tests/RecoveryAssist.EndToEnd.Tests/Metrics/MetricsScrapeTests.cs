@@ -74,7 +74,7 @@ public sealed class MetricsScrapeTests
             foreach (var secret in secrets.Concat(key.RevealGroups()))
                 body.Should().NotMatchRegex($"(?<![0-9A-Za-z]){Regex.Escape(secret)}(?![0-9A-Za-z])", "no key digits, token or password reach the exposition");
 
-            using var anonymous = new HttpClient { BaseAddress = appliance.Address };
+            using var anonymous = new HttpClient(appliance.Handler()) { BaseAddress = appliance.Address };
             (await anonymous.GetAsync("/metrics")).StatusCode.Should().Be(HttpStatusCode.Unauthorized);
             (await technician.GetAsync("/metrics")).StatusCode.Should().Be(HttpStatusCode.Forbidden);
         }
@@ -102,20 +102,23 @@ public sealed class MetricsScrapeTests
     private static async Task<HttpClient> UserClientAsync(ApplianceProcess appliance, HttpClient admin, string userName, string role)
     {
         (await admin.PostAsJsonAsync("/api/users/", new { userName, role, password = TestAppliance.Password })).EnsureSuccessStatusCode();
-        var client = new HttpClient { BaseAddress = appliance.Address };
-        (await client.PostAsJsonAsync("/api/auth/signin", new { userName, password = TestAppliance.Password })).EnsureSuccessStatusCode();
+        var client = new HttpClient(appliance.Handler()) { BaseAddress = appliance.Address };
+        var signedIn = await client.PostAsJsonAsync("/api/auth/signin", new { userName, password = TestAppliance.Password });
+        signedIn.EnsureSuccessStatusCode();
+        client.DefaultRequestHeaders.Add("X-CSRF-Token", (await signedIn.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("csrfToken").GetString());
         return client;
     }
 
     /// <summary>What a Prometheus server would hold: an automation user's token narrowed to metrics:read.</summary>
     private static async Task<HttpClient> MetricsTokenClientAsync(ApplianceProcess appliance, HttpClient admin, List<string> secrets)
     {
-        (await admin.PostAsJsonAsync("/api/users/", new { userName = "prometheus", role = "automation", password = TestAppliance.Password })).EnsureSuccessStatusCode();
-        var created = await (await admin.PostAsJsonAsync("/api/users/prometheus/tokens", new { name = "scrape", scopes = new[] { "metrics:read" } }))
-            .Content.ReadFromJsonAsync<JsonElement>();
+        // A token is made by its own user: the automation account signs in and makes it.
+        using var prometheus = await UserClientAsync(appliance, admin, "prometheus", "automation");
+        var created = await (await prometheus.PostAsJsonAsync("/api/tokens", new { name = "scrape", scopes = new[] { "metrics:read" } }))
+            .EnsureSuccessStatusCode().Content.ReadFromJsonAsync<JsonElement>();
         var token = created.GetProperty("token").GetString()!;
         secrets.Add(token);
-        var client = new HttpClient { BaseAddress = appliance.Address };
+        var client = new HttpClient(appliance.Handler()) { BaseAddress = appliance.Address };
         client.DefaultRequestHeaders.Authorization = new("Bearer", token);
         return client;
     }
