@@ -33,6 +33,8 @@ public sealed class MetricsScrapeTests
             using var admin = await appliance.BootstrapAdminAsync();
             var secrets = new List<string> { TestAppliance.Password };
             var technician = await UserClientAsync(appliance, admin, "tech-m", "technician");
+            // The second person: not the admin who made tech-m's account (that would be one person twice).
+            var approver = await UserClientAsync(appliance, admin, "tech-n", "technician");
             var scraper = await MetricsTokenClientAsync(appliance, admin, secrets);
 
             var (_, key, output) = EsxcliOutput.NewHostKey();
@@ -42,7 +44,7 @@ public sealed class MetricsScrapeTests
             (await admin.PostAsJsonAsync("/api/hosts", new { name = "esx-no-key.lab" })).EnsureSuccessStatusCode();
             var session = (await (await technician.PostAsJsonAsync("/api/sessions", new { host = "esx-metrics.lab", reason = "tpm-cleared", ticket = "M-1" }))
                 .Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString();
-            (await admin.PostAsync($"/api/sessions/{session}/approve", null)).EnsureSuccessStatusCode();
+            (await approver.PostAsync($"/api/sessions/{session}/approve", null)).EnsureSuccessStatusCode();
             (await technician.PostAsJsonAsync($"/api/sessions/{session}/reveal", new { })).EnsureSuccessStatusCode();
             var bootstrapBytes = await TftpGetAsync(tftpPort, "bootstrap.ipxe");
             (await admin.PostAsJsonAsync("/api/admin/backup", new { })).EnsureSuccessStatusCode();

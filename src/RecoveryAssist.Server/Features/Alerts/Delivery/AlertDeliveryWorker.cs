@@ -3,9 +3,10 @@ using System.Collections.Concurrent;
 namespace RecoveryAssist.Server.Features.Alerts.Delivery;
 
 /// <summary>
-/// Sends queued notifications: each attempt on a task of its own, bounded by the send timeout, so a
-/// channel that hangs delays only its own notifications. Wakes when one is queued, and looks every
-/// second anyway (a wake-up sent before its transaction committed is then not lost).
+/// Sends queued notifications: each channel on a task of its own, bounded by the send timeout, so a
+/// channel that hangs delays only its own notifications; within a channel one at a time, oldest first,
+/// so a receiver hears "opened" before "resolved". Wakes when one is queued, and looks every second
+/// anyway (a wake-up sent before its transaction committed is then not lost).
 /// </summary>
 internal sealed class AlertDeliveryWorker(AlertDelivery delivery, TimeProvider time, ILogger<AlertDeliveryWorker> logger) : BackgroundService
 {
@@ -22,10 +23,10 @@ internal sealed class AlertDeliveryWorker(AlertDelivery delivery, TimeProvider t
             {
                 try
                 {
-                    foreach (var notification in delivery.Due(time.GetUtcNow().UtcDateTime, Batch))
+                    foreach (var queue in delivery.Due(time.GetUtcNow().UtcDateTime, Batch).GroupBy(n => n.ChannelId))
                     {
-                        if (!_inFlight.ContainsKey(notification.Id))
-                            _inFlight[notification.Id] = AttemptAsync(notification, stoppingToken);
+                        if (!_inFlight.ContainsKey(queue.Key))
+                            _inFlight[queue.Key] = SendInOrderAsync(queue.Key, queue.ToList(), stoppingToken);
                     }
                 }
                 catch (Exception e) when (e is not OperationCanceledException)
@@ -41,17 +42,23 @@ internal sealed class AlertDeliveryWorker(AlertDelivery delivery, TimeProvider t
         await Task.WhenAll(_inFlight.Values).ConfigureAwait(false);
     }
 
-    private async Task AttemptAsync(NotificationRecord notification, CancellationToken stopping)
+    /// <summary>One channel's due notifications, oldest first; stops at the first failure (the rest wait for the next pass).</summary>
+    private async Task SendInOrderAsync(Guid channelId, IReadOnlyList<NotificationRecord> queue, CancellationToken stopping)
     {
         await Task.Yield();
         try
         {
-            // The pass's list may be older than an attempt that just ended: only what is still due now is sent.
-            if (delivery.StillDue(notification, time.GetUtcNow().UtcDateTime) is not { } due)
-                return;
-            var channel = delivery.Find(due.ChannelId);
-            var error = await delivery.SendAsync(channel, due.Notice, stopping).ConfigureAwait(false);
-            delivery.Attempted(due, error);
+            var channel = delivery.Find(channelId);
+            foreach (var notification in queue)
+            {
+                // The pass's list may be older than an attempt that just ended: only what is still due now is sent.
+                if (delivery.StillDue(notification, time.GetUtcNow().UtcDateTime) is not { } due)
+                    continue;
+                var error = await delivery.SendAsync(channel, due.Notice, stopping).ConfigureAwait(false);
+                delivery.Attempted(due, error);
+                if (error is not null)
+                    break;
+            }
         }
         catch (KeyNotFoundException)
         {
@@ -67,7 +74,7 @@ internal sealed class AlertDeliveryWorker(AlertDelivery delivery, TimeProvider t
         }
         finally
         {
-            _inFlight.TryRemove(notification.Id, out _);
+            _inFlight.TryRemove(channelId, out _);
         }
     }
 }
