@@ -10,7 +10,7 @@ public sealed class InstalledPackageTests(DebianPackage package)
     private string InstalledCli => package.InRoot("/usr/bin/recoveryassist");
 
     [PackageFact]
-    public async Task SmokeFlow_InstalledAsTheUnitStartsIt_SignInImportRecoverReveal()
+    public async Task SmokeFlow_InstalledAsTheUnitStartsIt_SignInImportRecoverRevealBackupRestoreMetrics()
     {
         await using var appliance = await InstalledAppliance.StartAsync(package);
         using var flow = new SmokeFlow(appliance, InstalledCli);

@@ -1,17 +1,22 @@
+using System.Security.Cryptography.X509Certificates;
+using System.Text.RegularExpressions;
 using RecoveryAssist.Core.Keys;
+using RecoveryAssist.EndToEnd.Tests.Metrics;
 
 namespace RecoveryAssist.EndToEnd.Tests.Appliance;
 
 /// <summary>
 /// What an operator does first with a freshly installed appliance, with the INSTALLED command line:
 /// first-run passwd then login, users for two technicians, a host and its key, a recovery session
-/// opened by one, approved by the other, and the key revealed. Each step is a method; <see cref="Steps"/>
-/// runs them in order, so later steps (backup and restore, a /metrics scrape) are appended there.
+/// opened by one, approved by the other, and the key revealed; then a backup restored onto an empty
+/// directory, and a /metrics scrape that promtool checks. Each step is a method; <see cref="Steps"/>
+/// runs them in order.
 /// </summary>
 internal sealed class SmokeFlow(InstalledAppliance appliance, string installedCli) : IDisposable
 {
     public const string HostName = "esx01.lab";
     private const string AdminPassword = "first admin password 1";
+    private const string BackupPassphrase = "backup passphrase kept apart";
 
     private readonly List<CliProcess> _clis = [];
 
@@ -33,6 +38,8 @@ internal sealed class SmokeFlow(InstalledAppliance appliance, string installedCl
         ("user add two technicians", AddTechniciansAsync),
         ("host add and import", AddHostAndImportAsync),
         ("recover, approve, reveal", RecoverApproveRevealAsync),
+        ("backup, restore onto an empty directory, verify", BackupRestoreVerifyAsync),
+        ("scrape /metrics, promtool", ScrapeMetricsAsync),
     ];
 
     private CliProcess NewCli()
@@ -98,6 +105,46 @@ internal sealed class SmokeFlow(InstalledAppliance appliance, string installedCl
         var revealed = await Requester.RunAsync("session", "reveal", SessionId, "--host", HostName);
         revealed.ExitCode.Should().Be(0, revealed.ToString());
         revealed.Output.Should().Contain("autoPartition=FALSE encryptionRecoveryKey=" + ImportedKey.Reveal());
+    }
+
+    /// <summary>An online backup of the running appliance, restored (it carries the KEK under its passphrase) and verified offline.</summary>
+    private async Task BackupRestoreVerifyAsync()
+    {
+        var file = Path.Combine(Admin.Home, "escrow.rabackup");
+        var backup = await Admin.RunWithInputAsync(BackupPassphrase + "\n", "admin", "backup", "--out", file, "--passphrase-stdin");
+        backup.ExitCode.Should().Be(0, backup.ToString());
+        (await File.ReadAllTextAsync(file)).Should().NotContain(ImportedKey.Reveal(), "a backup is sealed");
+
+        var restoredDirectory = Path.Combine(Admin.Home, "restored");
+        var restore = await Admin.RunWithInputAsync(BackupPassphrase + "\n", "admin", "restore", file, "--data", restoredDirectory, "--passphrase-stdin");
+        restore.ExitCode.Should().Be(0, restore.ToString());
+        restore.Output.Should().Contain("1 hosts").And.Contain("chain verified");
+        var verify = await Admin.RunAsync("audit", "verify", "--data", restoredDirectory);
+        verify.ExitCode.Should().Be(0, verify.ToString());
+        verify.Output.Should().StartWith("intact:");
+    }
+
+    /// <summary>What Prometheus would do: a token narrowed to metrics:read, the people side's certificate, promtool.</summary>
+    private async Task ScrapeMetricsAsync()
+    {
+        var promtool = PromtoolFactAttribute.Tool.EnsureAvailable();
+        var created = await Admin.RunAsync("token", "create", "scrape", "--scope", "metrics:read");
+        created.ExitCode.Should().Be(0, created.ToString());
+        var token = created.Json.GetProperty("token").GetString()!;
+        var certificate = X509Certificate2.CreateFromPem(await File.ReadAllTextAsync(Path.Combine(appliance.StateDirectory, "tls", "cert.pem")));
+        using var handler = new HttpClientHandler
+        {
+            ServerCertificateCustomValidationCallback = (_, presented, _, _) => presented is not null && presented.RawData.AsSpan().SequenceEqual(certificate.RawData),
+        };
+        using var scraper = new HttpClient(handler) { BaseAddress = appliance.Address };
+        scraper.DefaultRequestHeaders.Authorization = new("Bearer", token);
+
+        var body = await scraper.GetStringAsync("/metrics");
+
+        (await MetricsScrapeTests.PromtoolCheckAsync(promtool, body)).Should().Be("", "promtool check metrics reports nothing on a clean exposition");
+        body.Should().MatchRegex(new Regex(@"^recoveryassist_hosts 1\b", RegexOptions.Multiline));
+        body.Should().MatchRegex(new Regex(@"^recoveryassist_reveals_total 1\b", RegexOptions.Multiline));
+        body.Should().NotContain(ImportedKey.Reveal()).And.NotContain(token);
     }
 
     public void Dispose()

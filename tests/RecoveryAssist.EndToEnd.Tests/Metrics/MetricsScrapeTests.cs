@@ -125,7 +125,8 @@ public sealed class MetricsScrapeTests
         return client;
     }
 
-    private static async Task<string> PromtoolCheckAsync(string promtool, string body)
+    /// <summary>What <c>promtool check metrics</c> says of an exposition (empty when clean); fails on a non-zero exit.</summary>
+    internal static async Task<string> PromtoolCheckAsync(string promtool, string body)
     {
         var start = new ProcessStartInfo(promtool) { RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true };
         start.ArgumentList.Add("check");

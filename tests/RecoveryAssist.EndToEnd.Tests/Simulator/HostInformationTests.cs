@@ -91,7 +91,7 @@ public sealed class HostInformationTests(SshdFixture sshd)
     }
 
     [SshdTheory]
-    [InlineData("ls -l /")]
+    [InlineData("df -h /")]
     [InlineData("vim-cmd hostsvc/hostsummary")]
     public void Run_UnknownCommand_Exits127WithShellMessage(string command)
     {
