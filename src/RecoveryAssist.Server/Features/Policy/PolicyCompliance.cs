@@ -192,6 +192,7 @@ internal static class PolicyCompliance
             Count("policy-not-saved"))
         {
             RotationNotSaved = hosts.Count(h => h.Host.Key.RotationNotSaved),
+            SameKeyOnSeveralHosts = hosts.Count(h => h.Host.Key.SameKeyOnSeveralHosts),
         };
     }
 }

@@ -119,6 +119,9 @@ internal sealed record PolicyFacts(
 /// <param name="RotationNotSaved">A rotated key is running whose save is not confirmed (the saved key still protects the next boot).</param>
 internal sealed record KeyFacts(bool Escrowed, DateTime? LastVerified, bool RotationNotSaved = false)
 {
+    /// <summary>The same Recovery ID or key is escrowed for another host too (an import pasted to the wrong host, a clone).</summary>
+    public bool SameKeyOnSeveralHosts { get; init; }
+
     /// <summary>The saved versions protect the host (<see cref="KeyReconciler.Saved"/>): current ones, and a used one until a newer one is saved.</summary>
     public static KeyFacts From(IEnumerable<KeyVersionRecord> versions)
     {
@@ -239,12 +242,16 @@ internal sealed record HostPolicyView(
     /// <summary>rotation-not-saved: a rotated key is running but its save is not confirmed; the escrow reveals the saved one.</summary>
     public bool RotationNotSaved { get; init; }
 
+    /// <summary>same-key-on-several-hosts: the escrow holds this host's Recovery ID or key for another host too.</summary>
+    public bool SameKeyOnSeveralHosts { get; init; }
+
     public static HostPolicyView From(HostPolicySnapshot s, HostCompliance c) => new(
         s.HostId, s.HostName, s.Tags, c.Compliant, c.Next, s.Facts, DesiredView.From(s.Desired),
         s.Key.Escrowed, s.Key.LastVerified, s.ActiveJob?.Id, c.Findings.Select(FindingView.From).ToList(),
         s.Saved ?? s.Facts, PolicyFieldView.From(s.Facts, s.Saved))
     {
         RotationNotSaved = s.Key.RotationNotSaved,
+        SameKeyOnSeveralHosts = s.Key.SameKeyOnSeveralHosts,
     };
 }
 
@@ -256,6 +263,9 @@ internal sealed record PolicyReportSummary(int Hosts, int Compliant, int ModeNon
 {
     /// <summary>Hosts with a rotated key whose save is not confirmed.</summary>
     public int RotationNotSaved { get; init; }
+
+    /// <summary>Hosts whose Recovery ID or key is escrowed for another host too.</summary>
+    public int SameKeyOnSeveralHosts { get; init; }
 }
 
 internal sealed record PolicyReport(DateTime Generated, int KeyVerifiedWithinHours, PolicyReportSummary Summary, IReadOnlyList<HostPolicyView> Hosts);

@@ -15,6 +15,7 @@ namespace RecoveryAssist.Server.Features.Policy;
 /// </summary>
 internal sealed class PolicyService(
     EscrowService escrow,
+    KeyVersionStore keys,
     HostSshAccess access,
     JobStore jobs,
     HostOpsService hostOps,
@@ -227,7 +228,10 @@ internal sealed class PolicyService(
         IReadOnlyDictionary<Guid, ActivePolicyJob> active, bool hasSsh, PolicySavedRecord? savedSide)
     {
         var facts = PolicyFacts.From(host);
-        return new(host.Id, host.Name, host.Tags, facts, KeyFacts.From(versions), hasSsh, Resolve(host, all), active.GetValueOrDefault(host.Id),
+        var held = versions.ToList();
+        var live = KeyReconciler.Live(held.Select(KeyVersionStore.Held)).Select(h => h.Version).ToHashSet();
+        var key = KeyFacts.From(held) with { SameKeyOnSeveralHosts = held.Where(v => live.Contains(v.Version)).Any(v => keys.SharedWithOthers(v).Count > 0) };
+        return new(host.Id, host.Name, host.Tags, facts, key, hasSsh, Resolve(host, all), active.GetValueOrDefault(host.Id),
             HostPolicySnapshot.SavedFacts(facts, savedSide), savedSide?.ChangedBy, PolicyRefusal.From(savedSide));
     }
 

@@ -55,6 +55,10 @@ public sealed class EscrowApiTests : IAsyncLifetime
         same.Should().Contain(h => h.GetProperty("problem").GetString()!.StartsWith("same key escrowed for several hosts (copy-a.lab, copy-b.lab, copy-c.lab)", StringComparison.Ordinal),
             "the same key under another Recovery ID is found by its keyed fingerprint");
         coverage.GetRawText().Should().NotContain(shared.Key.RevealGroups()[0]);
+        var policy = await _admin.GetFromJsonAsync<JsonElement>("/api/reports/policy?format=json");
+        policy.GetProperty("hosts").EnumerateArray().Where(h => h.GetProperty("sameKeyOnSeveralHosts").GetBoolean())
+            .Select(h => h.GetProperty("hostName").GetString()).Should().BeEquivalentTo("copy-a.lab", "copy-b.lab", "copy-c.lab");
+        policy.GetProperty("summary").GetProperty("sameKeyOnSeveralHosts").GetInt32().Should().Be(3, "the policy report says it too");
     }
 
     [Fact]
