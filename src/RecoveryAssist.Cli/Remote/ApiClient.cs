@@ -128,7 +128,7 @@ internal sealed class ApiClient : IDisposable
             var text = await response.Content.ReadAsStringAsync().ConfigureAwait(false);
             if (response.IsSuccessStatusCode)
                 return text;
-            throw new ApiException(response.StatusCode == HttpStatusCode.BadRequest ? ExitCodes.InvalidInput : ExitCodes.Failure, Describe(response.StatusCode, text));
+            throw new ApiException(response.StatusCode == HttpStatusCode.BadRequest ? ExitCodes.InvalidInput : ExitCodes.Failure, Describe(response.StatusCode, text), Title(text));
         }
     }
 
