@@ -108,6 +108,32 @@ public sealed class TotpTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task RotateKek_EnrolledSecret_StillOpensUnderTheNewKek()
+    {
+        var dataDirectory = TestDirectory.NewPath("ra-totp-rotate-");
+        try
+        {
+            byte[] secret;
+            await using (var first = await TestAppliance.StartAsync(_time, dataDirectory))
+            {
+                first.CreateUser("tech-rotate", "technician");
+                secret = await EnrolAndConfirmAsync(await first.SignInAsync("tech-rotate", TestAppliance.Password), "tech-rotate");
+            }
+
+            RecoveryAssist.Server.Offline.OfflineAdmin.RotateKek(dataDirectory, null);
+
+            await using var second = await TestAppliance.StartAsync(_time, dataDirectory);
+            _time.Advance(TimeSpan.FromSeconds(30));
+            (await second.Anonymous().PostAsJsonAsync("/api/auth/signin", new { userName = "tech-rotate", password = TestAppliance.Password, totpCode = Code(secret) }))
+                .StatusCode.Should().Be(HttpStatusCode.OK, "the TOTP secret was re-wrapped with the keys");
+        }
+        finally
+        {
+            TestDirectory.Delete(dataDirectory);
+        }
+    }
+
+    [Fact]
     public void Verify_NeighbourStepAndReplay()
     {
         var secret = TotpCodes.NewSecret();
