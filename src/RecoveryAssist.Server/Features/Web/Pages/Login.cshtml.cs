@@ -9,6 +9,9 @@ internal sealed class LoginModel : WebPage
 
     public string? UserNameInput { get; private set; }
 
+    /// <summary>The password was right but the account's code was missing: the password is asked again, with the code.</summary>
+    public bool CodeNeeded { get; private set; }
+
     public IActionResult OnGet(string? returnUrl)
     {
         ReturnUrl = LocalOrHome(returnUrl);
@@ -35,8 +38,9 @@ internal sealed class LoginModel : WebPage
         }
         catch (ProblemException e)
         {
+            CodeNeeded = e.Code == Auth.UserService.TotpRequired;
             Error = e.Status == StatusCodes.Status423Locked ? e.Message
-                : e.Code == Auth.UserService.TotpRequired ? "Give the code of your authenticator app too."
+                : CodeNeeded ? "Give the code of your authenticator app too."
                 : "The user name, password or code is not right.";
             Response.StatusCode = e.Status == StatusCodes.Status423Locked ? e.Status : StatusCodes.Status401Unauthorized;
             return Page();
