@@ -6,9 +6,12 @@ using System.Text.Json;
 namespace RecoveryAssist.Cli.Remote;
 
 /// <summary>A refusal or failure from the appliance, as one line for stderr.</summary>
-internal sealed class ApiException(int exitCode, string message) : Exception(message)
+internal sealed class ApiException(int exitCode, string message, string? problem = null) : Exception(message)
 {
     public int ExitCode { get; } = exitCode;
+
+    /// <summary>The problem's title (e.g. <c>totp-required</c>), when the appliance gave one.</summary>
+    public string? Problem { get; } = problem;
 }
 
 /// <summary>Talks to the appliance's API with a token; turns ProblemDetails into one readable line.</summary>
@@ -37,6 +40,8 @@ internal sealed class ApiClient : IDisposable
     public Task<JsonElement> PutAsync(string path, object body) => SendAsync(HttpMethod.Put, path, JsonContent.Create(body));
 
     public Task<JsonElement> DeleteAsync(string path) => SendAsync(HttpMethod.Delete, path, null);
+
+    public Task<JsonElement> DeleteAsync(string path, object body) => SendAsync(HttpMethod.Delete, path, JsonContent.Create(body));
 
     /// <summary>A GET whose answer is not JSON (a CSV report).</summary>
     public Task<string> GetTextAsync(string path) => SendRawAsync(HttpMethod.Get, path, null);
@@ -69,7 +74,7 @@ internal sealed class ApiClient : IDisposable
             if (!response.IsSuccessStatusCode)
             {
                 var text = await response.Content.ReadAsStringAsync().ConfigureAwait(false);
-                throw new ApiException(response.StatusCode == HttpStatusCode.BadRequest ? ExitCodes.InvalidInput : ExitCodes.Failure, Describe(response.StatusCode, text));
+                throw new ApiException(response.StatusCode == HttpStatusCode.BadRequest ? ExitCodes.InvalidInput : ExitCodes.Failure, Describe(response.StatusCode, text), Title(text));
             }
             var partial = file + ".partial";
             try
@@ -123,7 +128,19 @@ internal sealed class ApiClient : IDisposable
             var text = await response.Content.ReadAsStringAsync().ConfigureAwait(false);
             if (response.IsSuccessStatusCode)
                 return text;
-            throw new ApiException(response.StatusCode == HttpStatusCode.BadRequest ? ExitCodes.InvalidInput : ExitCodes.Failure, Describe(response.StatusCode, text));
+            throw new ApiException(response.StatusCode == HttpStatusCode.BadRequest ? ExitCodes.InvalidInput : ExitCodes.Failure, Describe(response.StatusCode, text), Title(text));
+        }
+    }
+
+    private static string? Title(string body)
+    {
+        try
+        {
+            return JsonDocument.Parse(body).RootElement.TryGetProperty("title", out var title) && title.ValueKind == JsonValueKind.String ? title.GetString() : null;
+        }
+        catch (JsonException)
+        {
+            return null;
         }
     }
 

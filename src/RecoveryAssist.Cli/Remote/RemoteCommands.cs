@@ -12,6 +12,7 @@ internal static class RemoteCommands
         yield return Passwd(console);
         yield return UserCommands.User(console);
         yield return UserCommands.Token(console);
+        yield return UserCommands.Totp(console);
         yield return Host(console);
         yield return Import(console);
         yield return Coverage(console);
@@ -27,12 +28,22 @@ internal static class RemoteCommands
     private static Command Login(CliConsole console)
     {
         var user = new Option<string>("--user") { Description = "User name.", Required = true };
-        var command = new Command("login", "Sign in (password on stdin or prompted) and keep a token for a working day.") { user };
+        var command = new Command("login", "Sign in (password, then the authenticator code when the account has one: lines on stdin, or prompted) and keep a token for a working day.") { user };
         command.SetAction((result, _) => Run(console, async () =>
         {
             var password = Secrets.ReadPassword(console, "password: ");
             using var client = RemoteSettings.Client(result, authenticated: false);
-            var token = await client.PostAsync("/api/auth/token", new { userName = result.GetValue(user), password, name = "cli login" }).ConfigureAwait(false);
+            JsonElement token;
+            try
+            {
+                token = await client.PostAsync("/api/auth/token", new { userName = result.GetValue(user), password, name = "cli login" }).ConfigureAwait(false);
+            }
+            catch (ApiException e) when (e.Problem == "totp-required")
+            {
+                // The password was right and the account has a second factor: ask for its code and sign in again.
+                var code = Secrets.ReadPassword(console, "authenticator code: ");
+                token = await client.PostAsync("/api/auth/token", new { userName = result.GetValue(user), password, name = "cli login", totpCode = code }).ConfigureAwait(false);
+            }
             RemoteSettings.SaveToken(token.GetProperty("token").GetString()!);
             await console.Output.WriteLineAsync($"signed in; token saved in {RemoteSettings.TokenFile} until {token.GetProperty("expires")}").ConfigureAwait(false);
         }));

@@ -46,7 +46,44 @@ internal static class UserCommands
         user.Add(Action(console, "enable", "unlock", "Enable (unlock) a disabled user again.", false));
         user.Add(Action(console, "unlock", "unlock", "The same as enable: lift a lock and forget the sign-in back-off.", false));
         user.Add(Action(console, "reset-password", "reset-password", "Replace a user's password with a one-time password (shown once, changed at next sign-in).", true));
+        user.Add(Action(console, "reset-totp", "totp/reset", "Remove a user's TOTP second factor (a lost phone; not your own): their sessions end, they enrol again.", false));
         return user;
+    }
+
+    /// <summary><c>recoveryassist totp enrol|confirm|disable</c>: your own TOTP second factor, with the token of 'login'.</summary>
+    public static Command Totp(CliConsole console)
+    {
+        var totp = new Command("totp", "Your TOTP second factor (an authenticator app): enrol, confirm with a first code, or disable.");
+
+        var enrol = new Command("enrol", "Make a new secret: prints it (base32) and its otpauth:// URI once, for your authenticator app; then confirm.");
+        enrol.SetAction((result, _) => RemoteCommands.Run(console, async () =>
+        {
+            using var client = RemoteSettings.Client(result);
+            var answer = await client.PostAsync("/api/auth/totp/enrol", null).ConfigureAwait(false);
+            await console.Output.WriteLineAsync("secret: " + answer.GetProperty("secret").GetString()).ConfigureAwait(false);
+            await console.Output.WriteLineAsync("uri:    " + answer.GetProperty("uri").GetString()).ConfigureAwait(false);
+            await console.Output.WriteLineAsync("add it to your authenticator app, then: recoveryassist totp confirm CODE").ConfigureAwait(false);
+        }));
+        totp.Add(enrol);
+
+        totp.Add(CodeCommand(console, "confirm", "Turn the second factor on with the app's current code.", "second factor on: sign-in now asks for a code",
+            (client, code) => client.PostAsync("/api/auth/totp/confirm", new { code })));
+        totp.Add(CodeCommand(console, "disable", "Turn your second factor off (needs a current code).", "second factor off",
+            (client, code) => client.DeleteAsync("/api/auth/totp", new { code })));
+        return totp;
+    }
+
+    private static Command CodeCommand(CliConsole console, string name, string description, string done, Func<ApiClient, string, Task<System.Text.Json.JsonElement>> send)
+    {
+        var code = new Argument<string>("CODE") { Description = "The 6-digit code your authenticator app shows now." };
+        var command = new Command(name, description) { code };
+        command.SetAction((result, _) => RemoteCommands.Run(console, async () =>
+        {
+            using var client = RemoteSettings.Client(result);
+            await send(client, result.GetValue(code)!).ConfigureAwait(false);
+            await console.Output.WriteLineAsync(done).ConfigureAwait(false);
+        }));
+        return command;
     }
 
     /// <summary>POST /api/users/NAME/ENDPOINT; prints the answer when there is one.</summary>

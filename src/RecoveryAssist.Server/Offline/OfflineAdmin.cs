@@ -95,6 +95,14 @@ internal static class OfflineAdmin
                         channel.Secret = KeySealer.Rewrap(secret, store.Kek, newKek);
                     return store.Database.Mapper.ToDocument(channel);
                 }
+                if (collection == Features.Auth.UserService.UsersCollection)
+                {
+                    // People's TOTP secrets too.
+                    var user = store.Database.Mapper.ToObject<Features.Auth.UserRecord>(document);
+                    if (user.TotpSecret is { } totp)
+                        user.TotpSecret = KeySealer.Rewrap(totp, store.Kek, newKek);
+                    return store.Database.Mapper.ToDocument(user);
+                }
                 if (collection != EscrowService.KeysCollection)
                     return document;
                 var version = store.Database.Mapper.ToObject<KeyVersionRecord>(document);
@@ -131,7 +139,9 @@ internal static class OfflineAdmin
     {
         var auth = Microsoft.Extensions.Options.Options.Create(new Features.Auth.AuthOptions());
         var app = Microsoft.Extensions.Options.Options.Create(new AppOptions { DataDirectory = store.DataDirectory });
-        return new(store.Database, store.CreateAuditLog(TimeProvider.System), TimeProvider.System,
-            new Features.Auth.SignInThrottle(auth, app, TimeProvider.System), new Features.Auth.SignInSessions(store.Database, TimeProvider.System, auth), app);
+        var audit = store.CreateAuditLog(TimeProvider.System);
+        return new(store.Database, audit, TimeProvider.System,
+            new Features.Auth.SignInThrottle(auth, app, TimeProvider.System), new Features.Auth.SignInSessions(store.Database, TimeProvider.System, auth), app,
+            new Features.Auth.TotpService(store.Database, audit, new KeySealer(store.Kek), TimeProvider.System, auth));
     }
 }

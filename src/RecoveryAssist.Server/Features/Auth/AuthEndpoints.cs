@@ -4,14 +4,17 @@ using RecoveryAssist.Server.Hosting;
 
 namespace RecoveryAssist.Server.Features.Auth;
 
-internal sealed record SignInRequest(string UserName, string Password);
+internal sealed record SignInRequest(string UserName, string Password, string? TotpCode = null);
 
 /// <param name="CsrfToken">Send it back in <c>X-CSRF-Token</c> on every change made with the sign-in cookie.</param>
-internal sealed record SignInResponse(string UserName, string Role, bool MustChangePassword, string CsrfToken);
+/// <param name="MustEnrolTotp">Only enrolment (POST /api/auth/totp/enrol) is allowed until a second factor is confirmed.</param>
+internal sealed record SignInResponse(string UserName, string Role, bool MustChangePassword, string CsrfToken, bool MustEnrolTotp = false);
 
 internal sealed record ChangePasswordRequest(string CurrentPassword, string NewPassword);
 
-internal sealed record TokenRequest(string UserName, string Password, string? Name = null);
+internal sealed record TokenRequest(string UserName, string Password, string? Name = null, string? TotpCode = null);
+
+internal sealed record TotpCodeRequest(string? Code);
 
 internal sealed record CreateUserRequest(string UserName, string Role, string? Password = null);
 
@@ -40,11 +43,25 @@ internal static class AuthEndpoints
         }).RequireAuthorization(AuthSetup.SignedInPolicy);
         auth.MapPost("/password", ChangePassword).RequireAuthorization(AuthSetup.SignedInPolicy);
         auth.MapPost("/token", IssueSignInToken).AllowAnonymous();
+        // The caller's own second factor: open to anyone signed in, so that someone held back until they enrol can.
+        auth.MapPost("/totp/enrol", (TotpService totp, HttpContext context) =>
+            Results.Ok(totp.Enrol(TotpService.CallerId(context.User), context.Actor()))).RequireAuthorization(AuthSetup.SignedInPolicy);
+        auth.MapPost("/totp/confirm", (TotpCodeRequest request, TotpService totp, HttpContext context) =>
+        {
+            totp.Confirm(TotpService.CallerId(context.User), request.Code, context.Actor());
+            return Results.NoContent();
+        }).RequireAuthorization(AuthSetup.SignedInPolicy);
+        auth.MapDelete("/totp", ([Microsoft.AspNetCore.Mvc.FromBody] TotpCodeRequest request, TotpService totp, HttpContext context) =>
+        {
+            totp.Disable(TotpService.CallerId(context.User), request.Code, context.Actor());
+            return Results.NoContent();
+        }).RequireAuthorization(AuthSetup.SignedInPolicy);
         auth.MapGet("/me", (ClaimsPrincipal user) => Results.Ok(new
         {
             userName = user.Identity!.Name,
             role = user.FindFirstValue(ClaimTypes.Role),
             mustChangePassword = user.HasClaim(Permissions.MustChangePasswordClaim, "true"),
+            mustEnrolTotp = user.HasClaim(Permissions.TotpEnrolmentClaim, "true"),
             permissions = user.FindAll(Permissions.ClaimType).Select(c => c.Value).ToArray(),
             csrfToken = user.FindFirstValue(SessionAuthenticationHandler.CsrfClaim),
         })).RequireAuthorization(AuthSetup.SignedInPolicy);
@@ -61,6 +78,11 @@ internal static class AuthEndpoints
         users.MapPost("/{userName}/unlock", (string userName, UserService service, HttpContext context) =>
         {
             service.Unlock(userName, context.Actor());
+            return Results.NoContent();
+        });
+        users.MapPost("/{userName}/totp/reset", (string userName, UserService service, HttpContext context) =>
+        {
+            service.ResetTotp(userName, context.Actor());
             return Results.NoContent();
         });
         users.MapPut("/{userName}/role", (string userName, ChangeRoleRequest request, UserService service, HttpContext context) =>
@@ -82,12 +104,12 @@ internal static class AuthEndpoints
         }).WithTags("Users").RequirePermission(Permission.UsersManage);
     }
 
-    private static IResult SignIn(SignInRequest request, SignInService signIn, HttpContext context)
+    private static IResult SignIn(SignInRequest request, SignInService signIn, TotpService totp, HttpContext context)
     {
         RequireCredentials(request.UserName, request.Password);
-        var signedIn = signIn.SignIn(context, request.UserName, request.Password);
+        var signedIn = signIn.SignIn(context, request.UserName, request.Password, request.TotpCode);
         var user = signedIn.User;
-        return Results.Ok(new SignInResponse(user.UserName, user.Role.ToString(), user.MustChangePassword, signedIn.CsrfToken));
+        return Results.Ok(new SignInResponse(user.UserName, user.Role.ToString(), user.MustChangePassword, signedIn.CsrfToken, totp.MustEnrol(user)));
     }
 
     private static IResult ChangePassword(ChangePasswordRequest request, SignInService signIn, HttpContext context)
@@ -100,7 +122,7 @@ internal static class AuthEndpoints
     private static IResult IssueSignInToken(TokenRequest request, SignInService signIn, HttpContext context)
     {
         RequireCredentials(request.UserName, request.Password);
-        var (record, token) = signIn.IssueSignInToken(context, request.UserName, request.Password, request.Name);
+        var (record, token) = signIn.IssueSignInToken(context, request.UserName, request.Password, request.Name, request.TotpCode);
         return Results.Ok(new TokenResponse(record.Id, record.Name, token, record.Scopes.Select(Permissions.ScopeName).ToList(), record.Expires));
     }
 
@@ -125,6 +147,8 @@ internal static class AuthEndpoints
     {
         if (context.User.HasClaim(Permissions.MustChangePasswordClaim, "true"))
             throw ProblemException.Forbidden("password-change-required", "Change the one-time password first.");
+        if (context.User.HasClaim(Permissions.TotpEnrolmentClaim, "true"))
+            throw ProblemException.Forbidden("totp-enrolment-required", "Enrol a second factor first (POST /api/auth/totp/enrol).");
         var user = users.FindById(Guid.Parse(context.User.FindFirstValue(ClaimTypes.NameIdentifier)!)) ?? throw ProblemException.NotFound("The user");
         // At most what the caller holds now, so a narrowed token cannot mint a wider one; keys:reveal is left
         // to UserService, which refuses it with its reason.

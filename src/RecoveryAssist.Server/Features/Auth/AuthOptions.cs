@@ -31,8 +31,8 @@ internal sealed class AuthOptions
     public int SeparationWindowHours { get; set; } = DefaultSeparationWindowHours;
 
     /// <summary>
-    /// Reserved for a TOTP second factor for the roles that approve or reveal. Not built yet: setting it is
-    /// refused at start, so that nobody believes a second factor is enforced when it is not.
+    /// People whose role approves sessions or reveals keys must have a TOTP second factor: until they enrol,
+    /// a sign-in lets them only enrol (and sign out).
     /// </summary>
     public bool RequireTotp { get; set; }
 
@@ -58,8 +58,6 @@ internal sealed class AuthOptionsValidator : IValidateOptions<AuthOptions>
             errors.Add($"{AuthOptions.Section}:SignInPerMinutePerAddress must be between 1 and 10000.");
         if (options.SeparationWindowHours is < 0 or > 24 * 365)
             errors.Add($"{AuthOptions.Section}:SeparationWindowHours must be between 0 and 8760.");
-        if (options.RequireTotp)
-            errors.Add($"{AuthOptions.Section}:RequireTotp: a TOTP second factor is not available in this version.");
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
     }
 }

@@ -17,6 +17,7 @@ internal static class AuthSetup
         services.AddSingleton<SignInSessions>();
         services.AddSingleton<SessionCookie>();
         services.AddSingleton<UserService>();
+        services.AddSingleton<TotpService>();
         services.AddSingleton<SignInService>();
         services.AddSingleton<AccountProvenance>();
         services.AddAuthentication(SmartScheme)
@@ -54,13 +55,13 @@ internal static class AuthSetup
 
 internal sealed record PermissionRequirement(Permission Permission) : IAuthorizationRequirement;
 
-/// <summary>Grants a permission claim, unless the user still has to replace a one-time password.</summary>
+/// <summary>Grants a permission claim, unless the user still has to replace a one-time password or enrol a required second factor.</summary>
 internal sealed class PermissionHandler : AuthorizationHandler<PermissionRequirement>
 {
     protected override Task HandleRequirementAsync(AuthorizationHandlerContext context, PermissionRequirement requirement)
     {
         var user = context.User;
-        if (!user.HasClaim(Permissions.MustChangePasswordClaim, "true")
+        if (!Permissions.HeldBack(user)
             && user.HasClaim(Permissions.ClaimType, Permissions.ScopeName(requirement.Permission)))
         {
             context.Succeed(requirement);

@@ -49,6 +49,13 @@ internal static class Permissions
     public const string MustChangePasswordClaim = "ra:must-change-password";
     public const string TokenIdClaim = "ra:token";
 
+    /// <summary>RequireTotp is on and the user approves or reveals without a second factor: only enrolment and sign-out.</summary>
+    public const string TotpEnrolmentClaim = "ra:totp-enrol-required";
+
+    /// <summary>Permissions are held back while a one-time password must change or a required second factor is missing.</summary>
+    public static bool HeldBack(System.Security.Claims.ClaimsPrincipal user) =>
+        user.HasClaim(MustChangePasswordClaim, "true") || user.HasClaim(TotpEnrolmentClaim, "true");
+
     private static readonly Dictionary<Role, Permission[]> Granted = new()
     {
         // Revealing a key is for the people at the machine (technician, console operator), not for

@@ -46,7 +46,7 @@ internal sealed class SessionAuthenticationHandler(
             Context.Items[CsrfRefusedItem] = true;
             return Task.FromResult(AuthenticateResult.Fail("missing or wrong X-CSRF-Token"));
         }
-        var principal = UserService.Principal(user, Permissions.Of(user.Role), SchemeName);
+        var principal = users.Principal(user, Permissions.Of(user.Role), SchemeName);
         var identity = (ClaimsIdentity)principal.Identity!;
         identity.AddClaim(new Claim(SessionClaim, session.Id.ToString()));
         identity.AddClaim(new Claim(CsrfClaim, session.CsrfToken));

@@ -13,9 +13,9 @@ internal sealed record SignedIn(UserRecord User, Guid SessionId, string CsrfToke
 /// </summary>
 internal sealed class SignInService(UserService users, SessionCookie cookie)
 {
-    public SignedIn SignIn(HttpContext context, string userName, string password)
+    public SignedIn SignIn(HttpContext context, string userName, string password, string? totpCode = null)
     {
-        var user = users.SignIn(userName, password, context.ClientAddress());
+        var user = users.SignIn(userName, password, context.ClientAddress(), totpCode);
         var session = cookie.Issue(context, user.Id);
         return new SignedIn(user, session.Id, session.CsrfToken);
     }
@@ -35,10 +35,14 @@ internal sealed class SignInService(UserService users, SessionCookie cookie)
             cookie.Issue(context, id, csrf);
     }
 
-    /// <summary>The CLI's <c>login</c>: a password traded for a sign-in token that lasts a working day.</summary>
-    public (ApiTokenRecord Record, string Token) IssueSignInToken(HttpContext context, string userName, string password, string? name)
+    /// <summary>
+    /// The CLI's <c>login</c>: a password (and the code, for an account with a second factor) traded for a
+    /// sign-in token that lasts a working day. A user who must still enrol a required second factor gets a
+    /// token that only enrols (<c>recoveryassist totp enrol</c>).
+    /// </summary>
+    public (ApiTokenRecord Record, string Token) IssueSignInToken(HttpContext context, string userName, string password, string? name, string? totpCode = null)
     {
-        var user = users.SignIn(userName, password, context.ClientAddress());
+        var user = users.SignIn(userName, password, context.ClientAddress(), totpCode);
         if (user.MustChangePassword)
             throw ProblemException.Forbidden("password-change-required", "Change the one-time password first (recoveryassist passwd, or the web page).");
         return users.CreateToken(user, name ?? "cli login", null, UserService.SignInTokenLifetime, new Actor(user.UserName, context.ClientAddress()), interactive: true);

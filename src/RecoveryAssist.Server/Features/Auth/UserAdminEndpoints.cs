@@ -38,6 +38,8 @@ internal static class UserAdminEndpoints
     {
         if (context.User.HasClaim(Permissions.MustChangePasswordClaim, "true"))
             throw ProblemException.Forbidden("password-change-required", "Change the one-time password first (recoveryassist passwd).");
+        if (context.User.HasClaim(Permissions.TotpEnrolmentClaim, "true"))
+            throw ProblemException.Forbidden("totp-enrolment-required", "Enrol a second factor first (recoveryassist totp enrol).");
         return service.Find(context.User.Identity!.Name!) ?? throw ProblemException.NotFound("The user");
     }
 }

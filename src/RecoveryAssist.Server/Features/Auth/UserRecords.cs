@@ -28,6 +28,15 @@ internal sealed class UserRecord
 
     public DateTime? RoleChanged { get; set; }
 
+    /// <summary>The TOTP secret, sealed under the KEK bound to this user; set at enrolment, active once confirmed.</summary>
+    public Secrets.SealedKey? TotpSecret { get; set; }
+
+    /// <summary>A code is asked at every sign-in.</summary>
+    public bool TotpEnabled { get; set; }
+
+    /// <summary>The time step of the last code accepted: a code is good once.</summary>
+    public long TotpLastStep { get; set; }
+
     public override string ToString() => $"user {UserName} ({Role})";
 }
 

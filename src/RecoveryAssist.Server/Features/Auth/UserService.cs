@@ -18,6 +18,9 @@ internal sealed class UserService
     public const string TokensCollection = "api_tokens";
     public const int MinPasswordLength = 12;
     public const string TokenPrefix = "ra_";
+
+    /// <summary>The problem a sign-in gets when the password is right and the account's second factor code is missing.</summary>
+    public const string TotpRequired = "totp-required";
     public const int MaxTokenNameLength = 64;
     public static readonly TimeSpan SignInTokenLifetime = TimeSpan.FromHours(12);
 
@@ -27,10 +30,12 @@ internal sealed class UserService
     private readonly SignInThrottle _throttle;
     private readonly SignInSessions _sessions;
     private readonly string _dataDirectory;
+    private readonly TotpService _totp;
     private readonly PasswordHasher<UserRecord> _hasher = new();
 
-    public UserService(AppDatabase database, AuditLog audit, TimeProvider time, SignInThrottle throttle, SignInSessions sessions, IOptions<AppOptions> options)
+    public UserService(AppDatabase database, AuditLog audit, TimeProvider time, SignInThrottle throttle, SignInSessions sessions, IOptions<AppOptions> options, TotpService totp)
     {
+        _totp = totp;
         _dataDirectory = options.Value.DataDirectory;
         _database = database;
         _audit = audit;
@@ -94,8 +99,10 @@ internal sealed class UserService
     /// Checks a password. Throttled per source address and, after repeated failures, per account and address
     /// with exponential back-off (429); never locks an account, so nobody can lock another person out. An
     /// unknown name, a disabled account and a wrong password get the same answer after the same work.
+    /// An account with a second factor also needs <paramref name="totpCode"/>: a wrong or used code gets the
+    /// wrong password's answer; a missing one (the password being right) a 401 that asks for it.
     /// </summary>
-    public UserRecord SignIn(string userName, string password, string? clientAddress)
+    public UserRecord SignIn(string userName, string password, string? clientAddress, string? totpCode = null)
     {
         var nameKey = NameKey(userName);
         var address = clientAddress ?? "?";
@@ -117,6 +124,15 @@ internal sealed class UserService
             var verdict = _hasher.VerifyHashedPassword(user, user.PasswordHash, password ?? "");
             if (verdict == PasswordVerificationResult.Failed)
                 return (null, Denied(userName, clientAddress, "wrong password"));
+            if (user.TotpEnabled)
+            {
+                if (string.IsNullOrWhiteSpace(totpCode))
+                    return (null, Denied(userName, clientAddress, "second factor code missing", new ProblemException(401, TotpRequired, "This account needs the code of its authenticator app (totpCode).")));
+                if (_totp.Check(user, totpCode) is not { } step)
+                    return (null, Denied(userName, clientAddress, "wrong or used second factor code"));
+                user.TotpLastStep = step;
+                Users.Update(user);
+            }
             if (verdict == PasswordVerificationResult.SuccessRehashNeeded)
             {
                 user.PasswordHash = _hasher.HashPassword(user, password!);
@@ -223,6 +239,9 @@ internal sealed class UserService
             throw ProblemException.Conflict("last-admin", $"'{user.UserName}' is the last enabled admin: make another admin first.");
     }
 
+    /// <summary>An admin removes a user's second factor (a lost phone): the user's sessions end.</summary>
+    public void ResetTotp(string userName, Actor actor) => _totp.Reset(userName, actor, user => EndSessions(user, "second factor reset"));
+
     /// <summary>Ends a user's sign-in sessions and sign-in tokens (the CLI's login); API tokens follow the account's state instead.</summary>
     private int EndSessions(UserRecord user, string because)
     {
@@ -304,7 +323,7 @@ internal sealed class UserService
         return Principal(user, permissions, scheme, record.Id);
     }
 
-    public static ClaimsPrincipal Principal(UserRecord user, IEnumerable<Permission> permissions, string scheme, Guid? tokenId = null)
+    public ClaimsPrincipal Principal(UserRecord user, IEnumerable<Permission> permissions, string scheme, Guid? tokenId = null)
     {
         var claims = new List<Claim>
         {
@@ -315,6 +334,8 @@ internal sealed class UserService
         claims.AddRange(permissions.Select(p => new Claim(Permissions.ClaimType, Permissions.ScopeName(p))));
         if (user.MustChangePassword)
             claims.Add(new Claim(Permissions.MustChangePasswordClaim, "true"));
+        if (_totp.MustEnrol(user))
+            claims.Add(new Claim(Permissions.TotpEnrolmentClaim, "true"));
         if (tokenId is { } id)
             claims.Add(new Claim(Permissions.TokenIdClaim, id.ToString()));
         return new ClaimsPrincipal(new ClaimsIdentity(claims, scheme));

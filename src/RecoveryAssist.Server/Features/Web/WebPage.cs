@@ -57,9 +57,9 @@ internal abstract class WebPage : PageModel
 
 internal static class WebPermissions
 {
-    /// <summary>The same test the authorization policies make: the permission, and no one-time password pending.</summary>
+    /// <summary>The same test the authorization policies make: the permission, and nothing holding it back.</summary>
     public static bool Can(this HttpContext context, Permission permission) =>
-        !context.User.HasClaim(Permissions.MustChangePasswordClaim, "true")
+        !Permissions.HeldBack(context.User)
         && context.User.HasClaim(Permissions.ClaimType, Permissions.ScopeName(permission));
 }
 

@@ -131,6 +131,8 @@ internal sealed class PageChallenge : IBrowserChallenge
         // A one-time password holds back every permission: the way on is to change it.
         if (context.User.HasClaim(Permissions.MustChangePasswordClaim, "true"))
             context.Response.Redirect("/password?returnUrl=" + ReturnUrl(context.Request));
+        else if (context.User.HasClaim(Permissions.TotpEnrolmentClaim, "true"))
+            context.Response.Redirect("/totp");
         else
             await WebSetup.Forbidden(context).ConfigureAwait(false);
         return true;
@@ -153,6 +155,12 @@ internal sealed class RefusalPageFilter : Microsoft.AspNetCore.Mvc.Filters.IAsyn
         if (context.HttpContext.User.HasClaim(Auth.Permissions.MustChangePasswordClaim, "true") && page is not ("/Password" or "/Logout" or "/Login"))
         {
             context.Result = new Microsoft.AspNetCore.Mvc.RedirectResult("/password?returnUrl=" + Uri.EscapeDataString(context.HttpContext.Request.Path + context.HttpContext.Request.QueryString));
+            return;
+        }
+        // A required second factor not yet enrolled: likewise, only its enrolment.
+        if (context.HttpContext.User.HasClaim(Auth.Permissions.TotpEnrolmentClaim, "true") && page is not ("/Totp" or "/Password" or "/Logout" or "/Login"))
+        {
+            context.Result = new Microsoft.AspNetCore.Mvc.RedirectResult("/totp");
             return;
         }
         var executed = await next().ConfigureAwait(false);

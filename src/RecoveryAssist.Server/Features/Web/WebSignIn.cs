@@ -10,8 +10,8 @@ namespace RecoveryAssist.Server.Features.Web;
 internal static class WebSignIn
 {
     /// <exception cref="ProblemException">Wrong credentials, a locked account, too many tries.</exception>
-    public static Task<UserRecord> SignInAsync(HttpContext context, string userName, string password) =>
-        Task.FromResult(Service(context).SignIn(context, userName, password).User);
+    public static Task<UserRecord> SignInAsync(HttpContext context, string userName, string password, string? totpCode = null) =>
+        Task.FromResult(Service(context).SignIn(context, userName, password, totpCode).User);
 
     /// <summary>Replaces the signed-in user's password; the caller's session goes on, without the "must change" mark.</summary>
     public static Task ChangePasswordAsync(HttpContext context, string currentPassword, string newPassword)

@@ -44,6 +44,7 @@ public sealed class PagesTests(BrowserFixture browser) : IAsyncLifetime
         ("users", "/admin/users", "admin"),
         ("tokens", "/tokens", "technician admin operator automation auditor"),
         ("password", "/password", "technician admin operator automation auditor"),
+        ("totp", "/totp", "technician admin operator automation auditor"),
     ];
 
     [BrowserFact]

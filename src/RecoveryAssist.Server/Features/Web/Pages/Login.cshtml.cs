@@ -9,6 +9,9 @@ internal sealed class LoginModel : WebPage
 
     public string? UserNameInput { get; private set; }
 
+    /// <summary>The password was right but the account's code was missing: the password is asked again, with the code.</summary>
+    public bool CodeNeeded { get; private set; }
+
     public IActionResult OnGet(string? returnUrl)
     {
         ReturnUrl = LocalOrHome(returnUrl);
@@ -17,7 +20,7 @@ internal sealed class LoginModel : WebPage
         return Page();
     }
 
-    public async Task<IActionResult> OnPostAsync(string? userName, string? password, string? returnUrl)
+    public async Task<IActionResult> OnPostAsync(string? userName, string? password, string? totpCode, string? returnUrl)
     {
         ReturnUrl = LocalOrHome(returnUrl);
         UserNameInput = userName;
@@ -28,14 +31,17 @@ internal sealed class LoginModel : WebPage
         }
         try
         {
-            var user = await WebSignIn.SignInAsync(HttpContext, userName, password);
-            return user.MustChangePassword
-                ? Redirect("/password?returnUrl=" + Uri.EscapeDataString(ReturnUrl))
-                : Redirect(ReturnUrl);
+            var user = await WebSignIn.SignInAsync(HttpContext, userName, password, totpCode);
+            if (user.MustChangePassword)
+                return Redirect("/password?returnUrl=" + Uri.EscapeDataString(ReturnUrl));
+            return HttpContext.RequestServices.GetRequiredService<Auth.TotpService>().MustEnrol(user) ? Redirect("/totp") : Redirect(ReturnUrl);
         }
         catch (ProblemException e)
         {
-            Error = e.Status == StatusCodes.Status423Locked ? e.Message : "The user name or password is not right.";
+            CodeNeeded = e.Code == Auth.UserService.TotpRequired;
+            Error = e.Status == StatusCodes.Status423Locked ? e.Message
+                : CodeNeeded ? "Give the code of your authenticator app too."
+                : "The user name, password or code is not right.";
             Response.StatusCode = e.Status == StatusCodes.Status423Locked ? e.Status : StatusCodes.Status401Unauthorized;
             return Page();
         }
