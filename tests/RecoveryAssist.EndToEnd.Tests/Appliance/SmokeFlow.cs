@@ -142,8 +142,8 @@ internal sealed class SmokeFlow(InstalledAppliance appliance, string installedCl
         var body = await scraper.GetStringAsync("/metrics");
 
         (await MetricsScrapeTests.PromtoolCheckAsync(promtool, body)).Should().Be("", "promtool check metrics reports nothing on a clean exposition");
-        body.Should().MatchRegex(new Regex(@"^recoveryassist_hosts 1\b", RegexOptions.Multiline));
-        body.Should().MatchRegex(new Regex(@"^recoveryassist_reveals_total 1\b", RegexOptions.Multiline));
+        body.Should().MatchRegex(new Regex(@"^recoveryassist_hosts(\{[^}]*\})? 1\b", RegexOptions.Multiline));
+        body.Should().MatchRegex(new Regex(@"^recoveryassist_reveals_total(\{[^}]*\})? 1\b", RegexOptions.Multiline));
         body.Should().NotContain(ImportedKey.Reveal()).And.NotContain(token);
     }
 
