@@ -76,6 +76,8 @@ internal static class AppHost
         builder.Logging.AddFilter("Microsoft.AspNetCore.Server.Kestrel", LogLevel.Warning);
         builder.Logging.AddFilter("Microsoft.AspNetCore.Routing", LogLevel.Warning);
         builder.Logging.AddFilter("Microsoft.AspNetCore.Http.Result", LogLevel.Warning);
+        // "AuthenticationScheme ... was challenged" on every anonymous request is noise, not an event.
+        builder.Logging.AddFilter("Microsoft.AspNetCore.Authentication", LogLevel.Warning);
 
         builder.Services.AddOptions<AppOptions>().Bind(builder.Configuration.GetSection(AppOptions.Section)).ValidateOnStart();
         builder.Services.AddSingleton<IValidateOptions<AppOptions>, AppOptionsValidator>();

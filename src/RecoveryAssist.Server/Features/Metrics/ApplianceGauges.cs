@@ -26,8 +26,8 @@ internal sealed class ApplianceGauges
         meter.CreateObservableGauge("recoveryassist.hosts", () => figures.Current().Hosts, "{host}", "Hosts in the escrow.");
         meter.CreateObservableGauge("recoveryassist.hosts.without_current_key", () => figures.Current().HostsWithoutCurrentKey, "{host}",
             "Hosts with no current escrowed recovery key.");
-        meter.CreateObservableGauge("recoveryassist.rotations.not_saved", () => figures.Current().RotationsNotSaved, "{rotation}",
-            "Key rotations whose new key the escrow may not hold.");
+        meter.CreateObservableGauge("recoveryassist.rotations.not_saved", () => figures.Current().RotationsNotSaved, "{host}",
+            "Hosts running a rotated key whose save is not confirmed (the next boot needs the older, saved key).");
         meter.CreateObservableGauge("recoveryassist.audit.records", () => figures.Current().AuditRecords, "{record}", "Records in the audit log.");
     }
 
