@@ -13,6 +13,20 @@ internal sealed partial class BackupScheduler(BackupService backups, BackupStatu
 {
     private static readonly Actor Timer = new("system:backup-timer", null);
 
+    private DateTimeOffset? _newest;
+
+    /// <summary>The newest backup's time is known before start returns (ExecuteAsync runs later, on its own task).</summary>
+    public override Task StartAsync(CancellationToken cancellationToken)
+    {
+        if (!string.IsNullOrWhiteSpace(options.Value.Directory))
+        {
+            _newest = Existing(options.Value.Directory).Select(f => (DateTimeOffset?)File.GetLastWriteTimeUtc(f)).FirstOrDefault();
+            if (_newest is { } last)
+                status.Succeeded(last);
+        }
+        return base.StartAsync(cancellationToken);
+    }
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         backups.RemoveLeftovers();
@@ -20,9 +34,7 @@ internal sealed partial class BackupScheduler(BackupService backups, BackupStatu
         if (string.IsNullOrWhiteSpace(settings.Directory))
             return;
         var interval = TimeSpan.FromHours(settings.IntervalHours);
-        var newest = Existing(settings.Directory).Select(f => (DateTimeOffset?)File.GetLastWriteTimeUtc(f)).FirstOrDefault();
-        if (newest is { } last)
-            status.Succeeded(last);
+        var newest = _newest;
         var wait = newest is { } previous ? previous + interval - time.GetUtcNow() : TimeSpan.Zero;
         while (!stoppingToken.IsCancellationRequested)
         {
