@@ -1,3 +1,5 @@
+using System.Diagnostics;
+using Microsoft.Playwright;
 using StbImageSharp;
 using ZXing;
 using ZXing.Common;
@@ -5,10 +7,35 @@ using ZXing.QrCode;
 
 namespace RecoveryAssist.Web.Tests.Infrastructure;
 
-/// <summary>Finds and decodes the QR code in a screenshot (PNG) with ZXing, as a scanner pointed at the screen would.</summary>
+/// <summary>Finds and decodes the QR code on the screen with ZXing, as a scanner pointed at the screen would.</summary>
 internal static class ScreenQr
 {
-    public static string Decode(byte[] png)
+    private static readonly TimeSpan ScanFor = TimeSpan.FromSeconds(3);
+
+    /// <summary>
+    /// Reads the first screen (the viewport) frame after frame until a code decodes, as a handheld scanner
+    /// does: a frame caught while the browser still paints the page it came from is not what a person sees.
+    /// Returns the text and the frame it was read from; when no frame decodes, the last one is kept on disk.
+    /// </summary>
+    public static async Task<(string Text, byte[] Frame)> ScanAsync(IPage page)
+    {
+        var clock = Stopwatch.StartNew();
+        while (true)
+        {
+            var frame = await page.ScreenshotAsync(new() { FullPage = false });
+            if (TryDecode(frame) is { } text)
+                return (text, frame);
+            if (clock.Elapsed > ScanFor)
+            {
+                var kept = Path.Combine(BrowserFixture.ScreenshotDirectory, $"no-qr-{DateTime.UtcNow:HHmmssfff}.png");
+                await File.WriteAllBytesAsync(kept, frame);
+                throw new InvalidOperationException($"ZXing found no QR code on the screen for {ScanFor.TotalSeconds} s (last frame kept as {kept})");
+            }
+            await Task.Delay(200);
+        }
+    }
+
+    private static string? TryDecode(byte[] png)
     {
         var image = ImageResult.FromMemory(png, ColorComponents.Grey);
         var source = new RGBLuminanceSource(image.Data, image.Width, image.Height, RGBLuminanceSource.BitmapFormat.Gray8);
@@ -18,7 +45,6 @@ internal static class ScreenQr
             [DecodeHintType.CHARACTER_SET] = "ISO-8859-1",
             [DecodeHintType.POSSIBLE_FORMATS] = new List<BarcodeFormat> { BarcodeFormat.QR_CODE },
         };
-        var result = new QRCodeReader().decode(new BinaryBitmap(new HybridBinarizer(source)), hints);
-        return result?.Text ?? throw new InvalidOperationException("ZXing found no QR code in the screenshot");
+        return new QRCodeReader().decode(new BinaryBitmap(new HybridBinarizer(source)), hints)?.Text;
     }
 }

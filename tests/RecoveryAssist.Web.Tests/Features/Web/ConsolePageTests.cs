@@ -37,10 +37,10 @@ public sealed class ConsolePageTests(BrowserFixture browser) : IAsyncLifetime
             box.Y.Should().BeGreaterThanOrEqualTo(0);
             (box.Y + box.Height).Should().BeLessThanOrEqualTo(height, $"the QR code is whole on the first screen at {width}×{height}");
             (box.X + box.Width).Should().BeLessThanOrEqualTo(width);
-            var screen = await page.ScreenshotAsync(new() { FullPage = false });
+            var (scanned, screen) = await ScreenQr.ScanAsync(page);
             await File.WriteAllBytesAsync(Path.Combine(BrowserFixture.ScreenshotDirectory, $"console-revealed-{width}x{height}.png"), screen);
             await page.ScreenshotAsync(new() { FullPage = true, Path = Path.Combine(BrowserFixture.ScreenshotDirectory, $"console-revealed-{width}x{height}-full.png") });
-            Encoding.Latin1.GetBytes(ScreenQr.Decode(screen)).Should().Equal(Encoding.ASCII.GetBytes(expected), $"at {width}×{height}");
+            Encoding.Latin1.GetBytes(scanned).Should().Equal(Encoding.ASCII.GetBytes(expected), $"at {width}×{height}");
 
             // Each group (with its dash) is one unbroken piece on screen: lines break only between groups.
             var pieces = await page.Locator("#text-to-type span").EvaluateAllAsync<JsonElement>(
@@ -66,7 +66,8 @@ public sealed class ConsolePageTests(BrowserFixture browser) : IAsyncLifetime
         await using var first = await browser.PersonAsync(_appliance.Address);
         var tech = await first.NewPageAsync();
         await tech.GotoAsync("/login");
-        await tech.Keyboard.TypeAsync(technician); // the user name field has the focus
+        await Assertions.Expect(tech.Locator("#userName")).ToBeFocusedAsync(); // the page puts the focus there itself
+        await tech.Keyboard.TypeAsync(technician);
         await tech.Keyboard.PressAsync("Tab");
         await tech.Keyboard.TypeAsync(oneTime);
         await tech.Keyboard.PressAsync("Enter");
@@ -111,7 +112,10 @@ public sealed class ConsolePageTests(BrowserFixture browser) : IAsyncLifetime
         await TabToAsync(console, "#reveal");
         await console.Keyboard.PressAsync("Enter");
         await Assertions.Expect(console.Locator("#qr-single svg")).ToBeVisibleAsync();
-        Encoding.Latin1.GetBytes(ScreenQr.Decode(await console.ScreenshotAsync())).Should().Equal(Encoding.ASCII.GetBytes(_appliance.EscrowedTextToType(host.Id)));
+        await console.WaitForLoadStateAsync(LoadState.Load); // of the page the form's answer opened
+        var (scanned, screen) = await ScreenQr.ScanAsync(console);
+        await File.WriteAllBytesAsync(Path.Combine(BrowserFixture.ScreenshotDirectory, "console-keyboard-1024x768.png"), screen);
+        Encoding.Latin1.GetBytes(scanned).Should().Equal(Encoding.ASCII.GetBytes(_appliance.EscrowedTextToType(host.Id)));
         await TabToAsync(console, "#blank-now");
         await console.Keyboard.PressAsync("Enter");
         (await console.ContentAsync()).Should().NotContain(_appliance.KeyGroups(host.Id)[0], "blanking removes the key from the document");
@@ -134,6 +138,8 @@ public sealed class ConsolePageTests(BrowserFixture browser) : IAsyncLifetime
     {
         var page = await context.NewPageAsync();
         await page.GotoAsync("/login");
+        // Autofocus is applied at the page's first rendering, after the load Goto waits for: typing earlier types into nothing.
+        await Assertions.Expect(page.Locator("#userName")).ToBeFocusedAsync();
         await page.Keyboard.TypeAsync(userName);
         await page.Keyboard.PressAsync("Tab");
         await page.Keyboard.TypeAsync(TestAppliance.Password);
