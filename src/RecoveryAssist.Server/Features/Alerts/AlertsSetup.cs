@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Options;
 using RecoveryAssist.Server.Features.Alerts.Delivery;
+using RecoveryAssist.Server.Features.Escrow;
 
 namespace RecoveryAssist.Server.Features.Alerts;
 
@@ -10,6 +11,7 @@ internal static class AlertsSetup
         services.AddOptions<DeliveryOptions>().Bind(configuration.GetSection(DeliveryOptions.Section)).ValidateOnStart();
         services.AddSingleton<IValidateOptions<DeliveryOptions>, DeliveryOptionsValidator>();
         services.AddSingleton<AlertService>();
+        services.AddSingleton<ISharedKeyListener, SharedKeyAlerts>();
         services.AddSingleton<IChannelSender, WebhookSender>();
         services.AddSingleton<IChannelSender, EmailSender>();
         services.AddSingleton<IChannelSender, SyslogSender>();

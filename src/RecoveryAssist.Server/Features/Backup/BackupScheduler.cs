@@ -15,27 +15,38 @@ internal sealed partial class BackupScheduler(BackupService backups, BackupStatu
 
     private DateTimeOffset? _newest;
 
-    /// <summary>The newest backup's time is known before start returns (ExecuteAsync runs later, on its own task).</summary>
+    /// <summary>
+    /// A backup that is due when the appliance starts is written here, before the appliance serves: a restart
+    /// after a long stop leaves a fresh backup before the first change, and the newest backup's time is known
+    /// before start returns (.NET runs <see cref="ExecuteAsync"/> later, on a task of its own).
+    /// </summary>
     public override Task StartAsync(CancellationToken cancellationToken)
     {
-        if (!string.IsNullOrWhiteSpace(options.Value.Directory))
+        backups.RemoveLeftovers();
+        var settings = options.Value;
+        if (!string.IsNullOrWhiteSpace(settings.Directory))
         {
-            _newest = Existing(options.Value.Directory).Select(f => (DateTimeOffset?)File.GetLastWriteTimeUtc(f)).FirstOrDefault();
-            if (_newest is { } last)
+            _newest = Existing(settings.Directory).Select(f => (DateTimeOffset?)File.GetLastWriteTimeUtc(f)).FirstOrDefault();
+            if (_newest is { } last && last + TimeSpan.FromHours(settings.IntervalHours) > time.GetUtcNow())
+            {
                 status.Succeeded(last);
+            }
+            else
+            {
+                RunOnce(settings);
+                _newest = time.GetUtcNow();
+            }
         }
         return base.StartAsync(cancellationToken);
     }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        backups.RemoveLeftovers();
         var settings = options.Value;
-        if (string.IsNullOrWhiteSpace(settings.Directory))
+        if (_newest is not { } newest)
             return;
         var interval = TimeSpan.FromHours(settings.IntervalHours);
-        var newest = _newest;
-        var wait = newest is { } previous ? previous + interval - time.GetUtcNow() : TimeSpan.Zero;
+        var wait = newest + interval - time.GetUtcNow();
         while (!stoppingToken.IsCancellationRequested)
         {
             if (wait > TimeSpan.Zero)

@@ -88,9 +88,19 @@ internal sealed record ImportResult(
 /// How the keys being escrowed were seen. <paramref name="OnHost"/>: the host itself listed them (not an import).
 /// <paramref name="SaveConfirmed"/>: listed after a save that was judged by its output and confirmed by re-reading the
 /// boot bank. <paramref name="BootedAfter"/>/<paramref name="BootedBefore"/>: when the host booted (bounds from its uptime),
-/// so a reboot since the last sighting is seen.
+/// so a reboot since the last sighting is seen. <paramref name="JobId"/>: the host operation that saw them, if any.
 /// </summary>
-internal sealed record HostSighting(KeySource Source, bool OnHost = false, bool SaveConfirmed = false, DateTime? BootedAfter = null, DateTime? BootedBefore = null);
+internal sealed record HostSighting(KeySource Source, bool OnHost = false, bool SaveConfirmed = false, DateTime? BootedAfter = null, DateTime? BootedBefore = null,
+    Guid? JobId = null);
+
+/// <summary>
+/// Hears, inside the escrow's transaction, that a key was escrowed for a host while another host holds the same key or
+/// Recovery ID: a copy/paste accident on import, or a cloned host. Whatever the path (import, bulk, host operation).
+/// </summary>
+internal interface ISharedKeyListener
+{
+    void SharedKeyEscrowed(ImportResult result, Guid? jobId);
+}
 
 /// <summary>
 /// One record of a bulk import: a host name and its <c>recovery list</c> output in any format.

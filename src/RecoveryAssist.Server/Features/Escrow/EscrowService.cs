@@ -29,9 +29,11 @@ internal sealed partial class EscrowService
     private readonly AuditLog _audit;
     private readonly TimeProvider _time;
     private readonly AppOptions _options;
+    private readonly IEnumerable<ISharedKeyListener> _sharedKeyListeners;
     private readonly ILogger<EscrowService> _logger;
 
-    public EscrowService(AppDatabase database, HostStore hosts, KeyVersionStore keys, AuditLog audit, TimeProvider time, IOptions<AppOptions> options, ILogger<EscrowService> logger)
+    public EscrowService(AppDatabase database, HostStore hosts, KeyVersionStore keys, AuditLog audit, TimeProvider time, IOptions<AppOptions> options,
+        IEnumerable<ISharedKeyListener> sharedKeyListeners, ILogger<EscrowService> logger)
     {
         _database = database;
         _hosts = hosts;
@@ -39,6 +41,7 @@ internal sealed partial class EscrowService
         _audit = audit;
         _time = time;
         _options = options.Value;
+        _sharedKeyListeners = sharedKeyListeners;
         _logger = logger;
         EnsureIndexes(database);
     }
@@ -465,7 +468,13 @@ internal sealed partial class EscrowService
         };
         var sharedWith = added.SelectMany(_keys.SharedWithOthers).Select(v => v.HostId).Distinct()
             .Select(id => Hosts.FindById(id)?.Name).OfType<string>().Order(StringComparer.Ordinal).ToList();
-        return new ImportResult(host.Id, host.Name, outcome, currentNow, hostCreated, decision.Outcome, decision.RotationNotSaved) { SharedWith = sharedWith };
+        var result = new ImportResult(host.Id, host.Name, outcome, currentNow, hostCreated, decision.Outcome, decision.RotationNotSaved) { SharedWith = sharedWith };
+        if (sharedWith.Count > 0)
+        {
+            foreach (var listener in _sharedKeyListeners)
+                listener.SharedKeyEscrowed(result, sighting.JobId);
+        }
+        return result;
     }
 
     private static string AuditAction(KeyOutcome outcome, KeySource source) => outcome switch

@@ -193,17 +193,9 @@ internal sealed class StepExecutor
     private static string Describe(ImportResult result) =>
         result.Decision.ToString().ToLowerInvariant() + (result.RotationNotSaved ? " (rotation-not-saved: a running key's save is not confirmed)" : "");
 
-    /// <summary>Escrows what the host listed; alerts when the same key or Recovery ID is escrowed for another host too.</summary>
-    private ImportResult Escrow(JobRecord job, IReadOnlyList<RecoveryListEntry> entries, HostSighting sighting)
-    {
-        var result = _escrow.EscrowEntries(job.HostId, entries, sighting, JobActor(job));
-        if (result.SharedWith.Count > 0)
-        {
-            _alerts.Raise(AlertKind.SameKeyOnSeveralHosts, job.HostId, job.HostName, job.Id,
-                $"the key or Recovery ID this host lists is escrowed for {string.Join(", ", result.SharedWith)} too: an import put it on the wrong host, or the host was cloned");
-        }
-        return result;
-    }
+    /// <summary>Escrows what the host listed, as seen by this job (the escrow's listeners alert on a key shared with another host).</summary>
+    private ImportResult Escrow(JobRecord job, IReadOnlyList<RecoveryListEntry> entries, HostSighting sighting) =>
+        _escrow.EscrowEntries(job.HostId, entries, sighting with { JobId = job.Id }, JobActor(job));
 
     private async Task<StepOutcome> CollectPolicyAsync(JobRecord job, HostSession session, CancellationToken cancellationToken)
     {

@@ -96,6 +96,7 @@ public sealed class AlertClearingTests
         var job = Job(JobKind.Rotate, JobState.Succeeded, StepKind.BackupAfter, StepKind.EscrowRotated);
 
         AlertClearing.Reason(Alert(kind, Guid.NewGuid()), job, _ => JobKind.Rotate).Should().BeNull();
+        AlertClearing.Reason(Alert(kind, job.Id), job, _ => JobKind.Rotate).Should().BeNull("the job that saw it succeeding is no answer");
     }
 
     [Fact]

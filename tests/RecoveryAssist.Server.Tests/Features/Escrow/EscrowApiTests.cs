@@ -59,6 +59,24 @@ public sealed class EscrowApiTests : IAsyncLifetime
         policy.GetProperty("hosts").EnumerateArray().Where(h => h.GetProperty("sameKeyOnSeveralHosts").GetBoolean())
             .Select(h => h.GetProperty("hostName").GetString()).Should().BeEquivalentTo("copy-a.lab", "copy-b.lab", "copy-c.lab");
         policy.GetProperty("summary").GetProperty("sameKeyOnSeveralHosts").GetInt32().Should().Be(3, "the policy report says it too");
+        var alerts = (await _admin.GetFromJsonAsync<JsonElement>("/api/alerts?kind=sameKeyOnSeveralHosts&state=open")).EnumerateArray().ToList();
+        alerts.Select(a => a.GetProperty("hostName").GetString()).Should().BeEquivalentTo(["copy-b.lab", "copy-c.lab"],
+            "an import that puts a key another host holds raises a critical alert on the host it was put on");
+        alerts.Single(a => a.GetProperty("hostName").GetString() == "copy-c.lab").GetProperty("message").GetString().Should().Contain("copy-a.lab, copy-b.lab");
+        alerts.Should().OnlyContain(a => a.GetProperty("severity").GetString() == "critical");
+        string.Concat(alerts.Select(a => a.GetRawText())).Should().NotContain(shared.Key.RevealGroups()[0]);
+    }
+
+    [Fact]
+    public async Task BulkImport_SameKeyForTwoHosts_AlertsOnTheSecond()
+    {
+        var shared = EsxcliOutput.NewHostKey();
+        var request = new { records = new object[] { new { hostName = "twin-a", output = shared.Output }, new { hostName = "twin-b", output = shared.Output } } };
+
+        (await _admin.PostAsJsonAsync("/api/import/bulk", request)).StatusCode.Should().Be(HttpStatusCode.OK);
+
+        var alerts = (await _admin.GetFromJsonAsync<JsonElement>("/api/alerts?kind=sameKeyOnSeveralHosts")).EnumerateArray().ToList();
+        alerts.Should().ContainSingle().Which.GetProperty("hostName").GetString().Should().Be("twin-b");
     }
 
     [Fact]

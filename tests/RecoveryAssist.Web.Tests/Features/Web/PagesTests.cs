@@ -38,6 +38,7 @@ public sealed class PagesTests(BrowserFixture browser) : IAsyncLifetime
         ("jobs", "/jobs", "technician admin operator automation auditor"),
         ("job", $"/jobs/{job}", "technician admin operator automation auditor"),
         ("checkins", "/checkins", "technician admin operator automation auditor"),
+        ("policies", "/policies", "admin technician operator automation auditor"),
         ("import", "/import", "admin automation"),
         ("images", "/images", "admin automation"),
         ("audit", "/audit", "auditor admin"),

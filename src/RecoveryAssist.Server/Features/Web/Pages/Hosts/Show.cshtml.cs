@@ -5,13 +5,20 @@ using RecoveryAssist.Server.Features.Escrow;
 using RecoveryAssist.Server.Features.HostOps;
 using RecoveryAssist.Server.Features.Policy;
 using RecoveryAssist.Server.Features.Recovery;
+using RecoveryAssist.Server.Features.Web.Pages.Policies;
 
 namespace RecoveryAssist.Server.Features.Web.Pages.Hosts;
 
 [Requires(Permission.HostsRead)]
-internal sealed class ShowModel(EscrowService escrow, HostOpsService jobs, RecoverySessionService sessions, PolicyService policy, BootService boot) : WebPage
+internal sealed class ShowModel(EscrowService escrow, HostOpsService jobs, RecoverySessionService sessions, PolicyService policy, BootService boot, HostSshAccess ssh) : WebPage
 {
     public HostRecord Host { get; private set; } = null!;
+
+    /// <summary>How the appliance reaches the host (never the secret), or null when it cannot.</summary>
+    public SshAccessView? Ssh { get; private set; }
+
+    /// <summary>The host's own desired policy, when it has one (tags and the fleet default are on the policies page).</summary>
+    public DesiredPolicyView? OwnDesired { get; private set; }
 
     public HostPolicyView? Policy { get; private set; }
 
@@ -37,6 +44,30 @@ internal sealed class ShowModel(EscrowService escrow, HostOpsService jobs, Recov
         return Act(id, Permission.PolicyManage, () => started = policy.Apply(id, new PolicyChangeInput(), Actor, Can(Permission.PolicyForce)), () => started!.Summary);
     }
 
+    public IActionResult OnPostSsh(Guid id, string? userName, string? address, string? port, string? password, string? privateKey)
+    {
+        int? portNumber = null;
+        if (!string.IsNullOrWhiteSpace(port))
+        {
+            if (!int.TryParse(port, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var parsed))
+                return Refused(id, "port must be a number between 1 and 65535.");
+            portNumber = parsed;
+        }
+        return Act(id, Permission.HostsCredentials, () => ssh.Set(id, new SshAccessInput(userName, portNumber, address, password, privateKey), Actor),
+            "SSH access saved; the host key stays pinned.");
+    }
+
+    public IActionResult OnPostRepin(Guid id, string? fingerprint) =>
+        Act(id, Permission.HostKeysPin, () => ssh.Repin(id, string.IsNullOrWhiteSpace(fingerprint) ? null : fingerprint.Trim(), Actor),
+            string.IsNullOrWhiteSpace(fingerprint) ? "The pin is removed: the key the host presents at the next contact is pinned." : "The host key is pinned again.");
+
+    public IActionResult OnPostDesired(Guid id, string? mode, string? requireSecureBoot, string? requireExecInstalledOnly) =>
+        Act(id, Permission.PolicyManage, () => policy.SetDesired(DesiredScope.Host, null, id, DesiredPolicyForm.Input(mode, requireSecureBoot, requireExecInstalledOnly), Actor),
+            "This host's desired policy is saved; apply it to change the host.");
+
+    public IActionResult OnPostRemoveDesired(Guid id) =>
+        Act(id, Permission.PolicyManage, () => policy.RemoveDesired(DesiredScope.Host, null, id, Actor), "This host follows its tags and the fleet default again.");
+
     public IActionResult OnPostEdit(Guid id, string? managementAddress, string? bmcAddress, string? macs, string? tags, string? kernelOpt)
     {
         static List<string> Items(string? text) => (text ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToList();
@@ -61,9 +92,19 @@ internal sealed class ShowModel(EscrowService escrow, HostOpsService jobs, Recov
         return Page();
     }
 
+    private IActionResult Refused(Guid id, string why)
+    {
+        Error = why;
+        Response.StatusCode = StatusCodes.Status400BadRequest;
+        Load(id);
+        return Page();
+    }
+
     private void Load(Guid id)
     {
         Host = escrow.GetHost(id);
+        Ssh = ssh.Find(id) is { } access ? SshAccessView.From(access) : null;
+        OwnDesired = policy.ListDesired().FirstOrDefault(d => d.Scope == "host" && d.HostId == id);
         Policy = policy.Show(id).Host;
         Keys = escrow.KeyVersions(id);
         Jobs = jobs.List(id, null, 0, 20);
