@@ -3,7 +3,6 @@ using Microsoft.Playwright;
 using StbImageSharp;
 using ZXing;
 using ZXing.Common;
-using ZXing.QrCode;
 
 namespace RecoveryAssist.Web.Tests.Infrastructure;
 
@@ -35,16 +34,19 @@ internal static class ScreenQr
         }
     }
 
+    /// <summary>
+    /// ZXing as a handheld scanner uses it: every orientation and both polarities. One fixed orientation alone
+    /// misses some random keys on a sharp, whole screenshot that zbar reads at once.
+    /// </summary>
     private static string? TryDecode(byte[] png)
     {
         var image = ImageResult.FromMemory(png, ColorComponents.Grey);
         var source = new RGBLuminanceSource(image.Data, image.Width, image.Height, RGBLuminanceSource.BitmapFormat.Gray8);
-        var hints = new Dictionary<DecodeHintType, object>
+        var reader = new BarcodeReaderGeneric
         {
-            [DecodeHintType.TRY_HARDER] = true,
-            [DecodeHintType.CHARACTER_SET] = "ISO-8859-1",
-            [DecodeHintType.POSSIBLE_FORMATS] = new List<BarcodeFormat> { BarcodeFormat.QR_CODE },
+            AutoRotate = true,
+            Options = new DecodingOptions { TryHarder = true, TryInverted = true, CharacterSet = "ISO-8859-1", PossibleFormats = [BarcodeFormat.QR_CODE] },
         };
-        return new QRCodeReader().decode(new BinaryBitmap(new HybridBinarizer(source)), hints)?.Text;
+        return reader.Decode(source)?.Text;
     }
 }

@@ -1,3 +1,4 @@
+using System.Text.RegularExpressions;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Playwright;
 using RecoveryAssist.Core.Boot;
@@ -138,7 +139,31 @@ internal static class People
         await page.GetByLabel("User name").FillAsync(userName);
         await page.GetByLabel("Password").FillAsync(password);
         await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
-        await page.WaitForURLAsync(url => !url.Contains("/login", StringComparison.Ordinal));
+        await LeftAsync(page, "/login");
+    }
+
+    /// <summary>
+    /// Waits until the page's address matches <paramref name="pattern"/> (a regular expression). The address is
+    /// polled (a form's redirect may have ended before the wait began); when it never matches, the failure says
+    /// what the page shows (its error), not only that time ran out.
+    /// </summary>
+    public static Task ArrivedAsync(IPage page, string pattern) =>
+        ExplainedAsync(page, () => Assertions.Expect(page).ToHaveURLAsync(new Regex(pattern), new() { Timeout = 30_000 }), $"to reach {pattern}");
+
+    /// <summary>Waits until the page's address no longer contains <paramref name="path"/>, as <see cref="ArrivedAsync"/> does.</summary>
+    public static Task LeftAsync(IPage page, string path) =>
+        ExplainedAsync(page, () => Assertions.Expect(page).Not.ToHaveURLAsync(new Regex(Regex.Escape(path)), new() { Timeout = 30_000 }), $"to leave {path}");
+
+    private static async Task ExplainedAsync(IPage page, Func<Task> wait, string what)
+    {
+        try
+        {
+            await wait();
+        }
+        catch (PlaywrightException)
+        {
+            throw new InvalidOperationException($"Expected the page {what}; it stayed at {page.Url} and says: {await page.Locator("main").InnerTextAsync()}");
+        }
     }
 
     public static async Task<IPage> SignedInAsync(IBrowserContext context, string userName, string password = TestAppliance.Password)

@@ -71,7 +71,7 @@ public sealed class ConsolePageTests(BrowserFixture browser) : IAsyncLifetime
         await tech.Keyboard.PressAsync("Tab");
         await tech.Keyboard.TypeAsync(oneTime);
         await tech.Keyboard.PressAsync("Enter");
-        await tech.WaitForURLAsync(url => url.Contains("/password", StringComparison.Ordinal));
+        await People.ArrivedAsync(tech, "/password");
         await TabToAsync(tech, "#current");
         await tech.Keyboard.TypeAsync(oneTime);
         await tech.Keyboard.PressAsync("Tab");
@@ -82,7 +82,7 @@ public sealed class ConsolePageTests(BrowserFixture browser) : IAsyncLifetime
         await Assertions.Expect(tech.GetByText("Your password is changed.")).ToBeVisibleAsync();
         await TabToAsync(tech, "a[href='/recover']");
         await tech.Keyboard.PressAsync("Enter");
-        await tech.WaitForURLAsync(url => url.EndsWith("/recover", StringComparison.Ordinal));
+        await People.ArrivedAsync(tech, "/recover$");
         await TabToAsync(tech, "#host");
         await tech.Keyboard.TypeAsync(host.Name);
         await TabToAsync(tech, "#reason");
@@ -90,7 +90,7 @@ public sealed class ConsolePageTests(BrowserFixture browser) : IAsyncLifetime
         await TabToAsync(tech, "#ticket");
         await tech.Keyboard.TypeAsync("INC-77");
         await tech.Keyboard.PressAsync("Enter");
-        await tech.WaitForURLAsync(url => url.Contains("/sessions/", StringComparison.Ordinal));
+        await People.ArrivedAsync(tech, "/sessions/");
         var sessionId = Guid.Parse(tech.Url.Split("/sessions/")[1][..36]);
         _appliance.Sessions.Get(sessionId).Should().Match<RecoverySession>(s => s.Reason == RecoveryReason.TpmCleared && s.Ticket == "INC-77");
 
@@ -98,7 +98,7 @@ public sealed class ConsolePageTests(BrowserFixture browser) : IAsyncLifetime
         var approving = await KeyboardSignInAsync(second, approver);
         await TabToAsync(approving, "a[href='/sessions']");
         await approving.Keyboard.PressAsync("Enter");
-        await approving.WaitForURLAsync(url => url.EndsWith("/sessions", StringComparison.Ordinal));
+        await People.ArrivedAsync(approving, "/sessions$");
         await TabToAsync(approving, $"form[action*='{sessionId}'][action*='Approve'] button");
         await approving.Keyboard.PressAsync("Enter");
         await Assertions.Expect(approving.GetByText($"Approved: the recovery of {host.Name} may go on.")).ToBeVisibleAsync();
@@ -108,7 +108,7 @@ public sealed class ConsolePageTests(BrowserFixture browser) : IAsyncLifetime
         await console.GotoAsync($"/sessions/{sessionId}");
         await TabToAsync(console, $"a[href='/console/sessions/{sessionId}']");
         await console.Keyboard.PressAsync("Enter");
-        await console.WaitForURLAsync(url => url.Contains("/console/sessions/", StringComparison.Ordinal));
+        await People.ArrivedAsync(console, "/console/sessions/");
         await TabToAsync(console, "#reveal");
         await console.Keyboard.PressAsync("Enter");
         await Assertions.Expect(console.Locator("#qr-single svg")).ToBeVisibleAsync();
@@ -122,7 +122,7 @@ public sealed class ConsolePageTests(BrowserFixture browser) : IAsyncLifetime
 
         await TabToAsync(tech, "header form button");
         await tech.Keyboard.PressAsync("Enter");
-        await tech.WaitForURLAsync(url => url.Contains("/login", StringComparison.Ordinal));
+        await People.ArrivedAsync(tech, "/login");
         await tech.GotoAsync("/hosts");
         tech.Url.Should().Contain("/login", "signed out");
     }
@@ -144,7 +144,7 @@ public sealed class ConsolePageTests(BrowserFixture browser) : IAsyncLifetime
         await page.Keyboard.PressAsync("Tab");
         await page.Keyboard.TypeAsync(TestAppliance.Password);
         await page.Keyboard.PressAsync("Enter");
-        await page.WaitForURLAsync(url => !url.Contains("/login", StringComparison.Ordinal));
+        await People.LeftAsync(page, "/login");
         return page;
     }
 

@@ -40,7 +40,7 @@ public sealed class RecoveryFlowTests(BrowserFixture browser) : IAsyncLifetime
         await tech.GetByLabel("User name").FillAsync(technician);
         await tech.GetByLabel("Password").FillAsync(oneTime);
         await tech.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
-        await tech.WaitForURLAsync(url => url.Contains("/password", StringComparison.Ordinal));
+        await People.ArrivedAsync(tech, "/password");
         await tech.GetByLabel("Current password").FillAsync(oneTime);
         await tech.GetByLabel("New password", new() { Exact = false }).First.FillAsync(NewPassword);
         await tech.GetByLabel("New password again").FillAsync(NewPassword);
@@ -54,7 +54,7 @@ public sealed class RecoveryFlowTests(BrowserFixture browser) : IAsyncLifetime
         await tech.GetByLabel("Reason").SelectOptionAsync("motherboard-replaced");
         await tech.GetByLabel("Ticket", new() { Exact = false }).FillAsync("CHG-4242");
         await tech.GetByRole(AriaRole.Button, new() { Name = "Open the session" }).ClickAsync();
-        await tech.WaitForURLAsync(url => url.Contains("/sessions/", StringComparison.Ordinal));
+        await People.ArrivedAsync(tech, "/sessions/");
         var sessionId = Guid.Parse(tech.Url.Split("/sessions/")[1][..36]);
         await Assertions.Expect(tech.GetByText("awaiting approval").First).ToBeVisibleAsync();
         (await tech.GetByRole(AriaRole.Button, new() { Name = "Approve" }).CountAsync()).Should().Be(0, "the requester cannot approve");

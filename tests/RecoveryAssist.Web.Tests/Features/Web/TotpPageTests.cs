@@ -36,7 +36,7 @@ public sealed class TotpPageTests(BrowserFixture browser) : IAsyncLifetime
 
             await page.GetByLabel("Code from the app").FillAsync(Code(secret));
             await page.GetByRole(AriaRole.Button, new() { Name = "Turn it on" }).ClickAsync();
-            await page.WaitForURLAsync(url => !url.Contains("/totp", StringComparison.Ordinal));
+            await People.LeftAsync(page, "/totp");
             (await page.GotoAsync("/hosts"))!.Status.Should().Be(200);
 
             await using var again = await browser.PersonAsync(_appliance.Address);
@@ -51,7 +51,7 @@ public sealed class TotpPageTests(BrowserFixture browser) : IAsyncLifetime
             await login.GetByLabel("Password").FillAsync(TestAppliance.Password);
             await login.GetByLabel("Authenticator code").FillAsync(Code(secret));
             await login.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
-            await login.WaitForURLAsync(url => !url.Contains("/login", StringComparison.Ordinal));
+            await People.LeftAsync(login, "/login");
             (await login.GotoAsync("/hosts"))!.Status.Should().Be(200);
         }
     }
