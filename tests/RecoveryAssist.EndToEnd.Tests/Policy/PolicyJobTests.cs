@@ -5,6 +5,7 @@ using RecoveryAssist.Server.Features.Alerts;
 using RecoveryAssist.Server.Features.Escrow;
 using RecoveryAssist.Server.Features.HostOps;
 using RecoveryAssist.Server.Features.Policy;
+using RecoveryAssist.Server.Hosting;
 using static RecoveryAssist.EndToEnd.Tests.Policy.PolicyHosts;
 
 namespace RecoveryAssist.EndToEnd.Tests.Policy;
@@ -111,6 +112,8 @@ public sealed class PolicyJobTests(SshdFixture sshd) : IAsyncLifetime
         state.SavedConfig.RequireExecInstalledOnly.Should().BeTrue();
         Changes(sshd, connection.HostName).Should().Equal(KernelSetExec, BackupNow, SetExecOn, BackupNow);
         _appliance.Audit(host).Should().Contain(r => r.Action == "job.resumed");
+        var late = () => _appliance.Jobs.Resume(waiting.Id, HostOpsAppliance.Tester);
+        late.Should().Throw<ProblemException>().WithMessage("*is finished (succeeded): there is nothing to resume*");
     }
 
     [SshdFact]

@@ -122,16 +122,20 @@ internal sealed class HostOpsService(
         return job;
     }
 
-    /// <summary>A person acted on the host: the job waiting for them checks again now. A job checking right now is left to it.</summary>
+    /// <summary>
+    /// A person acted on the host: the job waiting for them checks again now. A job that goes on already (it is
+    /// checking right now, or its own recheck found the person's work done) is left to it and answered as it is;
+    /// only a finished job is refused.
+    /// </summary>
     public JobRecord Resume(Guid id, Actor actor)
     {
         var job = database.Write(() =>
         {
             var job = Get(id);
-            if (job.State == JobState.Running && job.Attention is not null)
+            if (job.IsActive && job.State != JobState.NeedsPerson)
                 return job;
             if (!JobMachine.Resume(job, AuditChain.Truncate(time.GetUtcNow())))
-                throw ProblemException.Conflict("job-not-waiting", $"Job {id} is {job.State.ToString().ToLowerInvariant()}; only a job that needs a person can be resumed.");
+                throw ProblemException.Conflict("job-not-waiting", $"Job {id} is finished ({job.State.ToString().ToLowerInvariant()}): there is nothing to resume.");
             jobs.Save(job);
             var step = job.Steps.FirstOrDefault(s => s.State == StepState.Waiting)?.Kind;
             audit.Append(new AuditEntry(actor.Name, "job.resumed", $"host:{job.HostName}", AuditEntry.Success, actor.ClientAddress, $"job {id}; at {step}"));
