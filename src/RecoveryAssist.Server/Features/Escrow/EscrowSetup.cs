@@ -7,5 +7,6 @@ internal static class EscrowSetup
         .AddSingleton<HostStore>()
         .AddSingleton<KeyVersionStore>()
         .AddSingleton<EscrowService>()
-        .AddSingleton<EscrowReports>();
+        .AddSingleton<EscrowReports>()
+        .AddHostedService<FingerprintBackfill>();
 }

@@ -83,6 +83,21 @@ internal sealed class KeyVersionStore(AppDatabase database, KeySealer sealer, Au
 
     public IEnumerable<KeyVersionRecord> All() => Keys.FindAll();
 
+    /// <summary>
+    /// Gives every version escrowed before fingerprints existed its fingerprint (opening each under the KEK),
+    /// so "same key on several hosts" sees old keys too. One transaction; returns how many were given one.
+    /// </summary>
+    public int BackfillFingerprints() => database.Write(() =>
+    {
+        var missing = Keys.Find(DbQuery.Equal(nameof(KeyVersionRecord.Fingerprint), BsonValue.Null)).ToList();
+        foreach (var version in missing)
+        {
+            version.Fingerprint = sealer.Fingerprint(Open(version));
+            Keys.Update(version);
+        }
+        return missing.Count;
+    });
+
     /// <summary>How many versions a store holds, without a sealer (e.g. a backup just restored, to report).</summary>
     public static long Count(AppDatabase database) => database.Collection<KeyVersionRecord>(Collection).LongCount();
 
