@@ -20,7 +20,7 @@ internal static class Program
           esxi-sim admin clear-faults NAME --state-dir DIR
           esxi-sim admin set NAME --state-dir DIR KEY=VALUE...
               keys: firmware-secure-boot, tpm-present, tpm-vendor, version, build, kernelopt, list-layout (OneLine|Wrapped),
-                    rotate-changes-id, tpm-mode-fails (true|false|auto), auto-backup-fails, backup-lock-fails, key-in-mode-none,
+                    rotate-changes-id, tpm-mode-fails (true|false|auto), auto-backup-fails, backup-lock-fails, backup-now-fails, key-in-mode-none,
                     auto-backup-error, backup-output (OneLine|WithClock|ConfigStoreFirst), stat (true|false), ls-full-time (Iso|CTime|Unsupported)
           esxi-sim admin replace-tpm NAME --state-dir DIR [--vendor VENDOR]
           esxi-sim admin power-cycle NAME --state-dir DIR
@@ -146,6 +146,7 @@ internal static class Program
             case "stat": state.Behaviour.StatAvailable = bool.Parse(value); break;
             case "ls-full-time": state.Behaviour.LsFullTime = Enum.Parse<FullTimeShape>(value, ignoreCase: true); break;
             case "backup-lock-fails": state.Behaviour.BackupLockFails = bool.Parse(value); break;
+            case "backup-now-fails": state.Behaviour.BackupNowSilentlyFails = bool.Parse(value); break;
             case "key-in-mode-none": state.Behaviour.KeyInModeNone = bool.Parse(value); break;
             default: throw new ArgumentException($"unknown setting '{key}'");
         }

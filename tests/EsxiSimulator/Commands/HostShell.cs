@@ -144,14 +144,15 @@ internal static class HostShell
         return CommandResult.Ok($"-rwx------    1 root     root        181323 {stamp} {StateTgz}\n");
     }
 
-    /// <summary><c>/bin/backup.sh 0</c> saves now; exit 1 when the boot bank lock cannot be taken.</summary>
+    /// <summary><c>/bin/backup.sh 0</c> saves now; exit 1 when the boot bank lock cannot be taken; exit 0 and nothing saved when told to fail quietly.</summary>
     private static CommandResult Backup(HostState state, IReadOnlyList<string> argv, DateTimeOffset now)
     {
         if (argv.Count != 2 || argv[1] is not ("0" or "1"))
             return new CommandResult("", 1, "Usage: /bin/backup.sh <0|1> (0: not shutting down)\n"); // GUESS
         if (state.Behaviour.BackupLockFails)
             return new CommandResult("", 1, "Failed to acquire lock on /bootbank: resource busy\n"); // GUESS: wording
-        HostLifecycle.Save(state, now);
+        if (!state.Behaviour.BackupNowSilentlyFails)
+            HostLifecycle.Save(state, now);
         return CommandResult.Ok();
     }
 

@@ -220,6 +220,12 @@ public sealed class HostBehaviour
     public bool BackupLockFails { get; set; }
 
     /// <summary>
+    /// <c>/bin/backup.sh 0</c> exits 0 and saves nothing, as a failing boot device might. Not documented either way:
+    /// offered so that an exit code alone never passes for a save.
+    /// </summary>
+    public bool BackupNowSilentlyFails { get; set; }
+
+    /// <summary>
     /// Whether a host in Mode NONE lists (and rotates) a recovery key. Not documented; default (GUESS): it does
     /// not, because the key exists to recover a TPM-sealed configuration; <c>set --mode=TPM</c> then creates one.
     /// True: the key exists in Mode NONE too and is kept when the mode changes.

@@ -83,6 +83,7 @@ internal static class StateJson
             w.WriteBoolean("statAvailable", behaviour.StatAvailable);
             w.WriteString("lsFullTime", behaviour.LsFullTime.ToString());
             w.WriteBoolean("backupLockFails", behaviour.BackupLockFails);
+            w.WriteBoolean("backupNowSilentlyFails", behaviour.BackupNowSilentlyFails);
             w.WriteBoolean("keyInModeNone", behaviour.KeyInModeNone);
             w.WriteEndObject();
 
@@ -181,6 +182,7 @@ internal static class StateJson
             b.StatAvailable = Flag(behaviour, "statAvailable", true);
             b.LsFullTime = Enum.Parse<FullTimeShape>(Text(behaviour, "lsFullTime") ?? nameof(FullTimeShape.Iso));
             b.BackupLockFails = Flag(behaviour, "backupLockFails");
+            b.BackupNowSilentlyFails = Flag(behaviour, "backupNowSilentlyFails");
             b.KeyInModeNone = Flag(behaviour, "keyInModeNone");
         }
 

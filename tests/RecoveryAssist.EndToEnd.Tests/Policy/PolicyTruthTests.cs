@@ -58,6 +58,35 @@ public sealed class PolicyTruthTests(SshdFixture sshd) : IAsyncLifetime
     }
 
     [SshdFact]
+    public async Task SecureBootSaveExitsZeroButSavesNothing_NotTakenForASave_ReportShowsPolicyNotSaved()
+    {
+        var tag = "truth-" + Guid.NewGuid().ToString("N")[..8];
+        var (connection, host) = await CollectedAsync(_appliance, sshd, s =>
+        {
+            s.Hardware.FirmwareSecureBoot = true;
+            s.Behaviour.BackupNowSilentlyFails = true;
+        }, [tag]);
+
+        var job = await _appliance.WaitAsync(Change(_appliance, host.Id, new PolicyChangeInput(RequireSecureBoot: true)).Job!.Id);
+
+        job.State.Should().Be(JobState.Failed, "backup.sh 0 exited 0, but state.tgz was not written");
+        job.Error.Should().Contain("backup.sh 0 said it saved, but /bootbank/state.tgz is not newer");
+        _appliance.Alerts.List(host.Id, 0, 10).Should().Contain(a => a.Kind == AlertKind.BackupFailed && a.JobId == job.Id);
+        var state = sshd.Hosts.Get(connection.HostName);
+        (state.Config.RequireSecureBoot, state.SavedConfig.RequireSecureBoot).Should().Be((true, false), "set, but not saved");
+        var row = _appliance.Policy.Report(tag).Hosts.Should().ContainSingle().Subject;
+        row.PolicySaved.Should().BeFalse();
+        row.Findings.Should().Contain(f => f.Code == "policy-not-saved");
+
+        sshd.Hosts.Update(connection.HostName, s => s.Behaviour.BackupNowSilentlyFails = false);
+        _appliance.Jobs.Retry(job.Id, HostOpsAppliance.Tester);
+        (await _appliance.WaitAsync(job.Id)).State.Should().Be(JobState.Succeeded);
+
+        _appliance.Policy.Report(tag).Hosts.Single().PolicySaved.Should().BeTrue();
+        sshd.Hosts.Get(connection.HostName).SavedConfig.RequireSecureBoot.Should().BeTrue();
+    }
+
+    [SshdFact]
     public async Task ForcedNeverCollectedHost_NextStepIsCollectFirst()
     {
         var connection = sshd.AddHost(HostNames.Next("pol"), configure: SecureBootEnforced);

@@ -74,10 +74,11 @@ internal static partial class SaveJudge
     /// <param name="after">state.tgz's time read just after the save; null when it could not be read.</param>
     /// <param name="followsChange">The appliance changed the configuration (a rotate) before this save.</param>
     /// <param name="changedAfter">state.tgz's time read just before that change; null when it could not be read (or there was no change).</param>
-    public static SaveVerdict Confirm(SaveOutput output, string? problem, long? before, long? after, bool followsChange, long? changedAfter)
+    /// <param name="command">The save that ran, as the verdict names it: auto-backup.sh, or backup.sh 0 (whose output has no success shape to judge).</param>
+    public static SaveVerdict Confirm(SaveOutput output, string? problem, long? before, long? after, bool followsChange, long? changedAfter, string command = "auto-backup.sh")
     {
         if (output == SaveOutput.Failed)
-            return new SaveVerdict(SaveConfirmation.Failed, problem ?? "auto-backup.sh failed");
+            return new SaveVerdict(SaveConfirmation.Failed, problem ?? $"{command} failed");
         if (output == SaveOutput.NothingToSave && !followsChange)
             return new SaveVerdict(SaveConfirmation.Confirmed, "nothing to save: the boot bank already holds this configuration");
         if (after is null)
@@ -89,8 +90,8 @@ internal static partial class SaveJudge
         if (after > reference)
             return new SaveVerdict(SaveConfirmation.Confirmed, $"saved: /bootbank/state.tgz written at {Time(after.Value)}, after the change ({Time(reference.Value)})");
         return output == SaveOutput.Saved
-            ? new SaveVerdict(SaveConfirmation.Failed, $"auto-backup.sh said it saved, but /bootbank/state.tgz is not newer than the change ({Time(after.Value)}): the save failed")
-            : new SaveVerdict(SaveConfirmation.Failed, $"auto-backup.sh found nothing to save, but /bootbank/state.tgz ({Time(after.Value)}) is not newer than the change: the change is not saved");
+            ? new SaveVerdict(SaveConfirmation.Failed, $"{command} said it saved, but /bootbank/state.tgz is not newer than the change ({Time(after.Value)}): the save failed")
+            : new SaveVerdict(SaveConfirmation.Failed, $"{command} found nothing to save, but /bootbank/state.tgz ({Time(after.Value)}) is not newer than the change: the change is not saved");
     }
 
     /// <summary>

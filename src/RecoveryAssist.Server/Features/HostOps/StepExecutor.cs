@@ -396,16 +396,20 @@ internal sealed class StepExecutor
     }
 
     /// <summary>
-    /// <c>/bin/backup.sh 0</c>: saves now. Unlike auto-backup.sh its exit code is documented to mean something
-    /// (1 on lock and boot bank failures, esxi-reference.md), so it is judged by it; whether it moves
-    /// boot.cfg's <c>updated</c> counter is not documented, so that is not asked of it.
+    /// <c>/bin/backup.sh 0</c>: saves now, whether or not anything changed. Unlike auto-backup.sh its exit code is
+    /// documented to mean something (1 on lock and boot bank failures, esxi-reference.md), so a non-zero exit is a
+    /// failure; an exit 0 is then confirmed as every save is, by /bootbank/state.tgz being newer than before it
+    /// (<see cref="SaveJudge"/>): a boot device that fails quietly must not pass for a saved policy. Whether it
+    /// moves boot.cfg's <c>updated</c> counter is not documented, so that is not asked of it.
     /// </summary>
     private static async Task<StepOutcome> BackupNowAsync(HostSession session, CancellationToken cancellationToken)
     {
+        var before = await ReadSavedTimeAsync(session, cancellationToken).ConfigureAwait(false);
         var backup = await RunAsync(session, HostCommand.BackupNow, cancellationToken, requireSuccess: false).ConfigureAwait(false);
-        return backup.ExitCode == 0
-            ? StepOutcome.Success("saved (backup.sh 0 exited 0)")
-            : StepOutcome.Transient($"backup.sh 0 exited {backup.ExitCode}: '{Redaction.Redact(FirstLine(backup.Stdout + "\n" + backup.Stderr))}'", AlertKind.BackupFailed);
+        if (backup.ExitCode != 0)
+            return StepOutcome.Transient($"backup.sh 0 exited {backup.ExitCode}: '{Redaction.Redact(FirstLine(backup.Stdout + "\n" + backup.Stderr))}'", AlertKind.BackupFailed);
+        var after = await ReadSavedTimeAsync(session, cancellationToken).ConfigureAwait(false);
+        return Outcome(SaveJudge.Confirm(SaveOutput.Saved, null, before, after, followsChange: false, null, "backup.sh 0"));
     }
 
     /// <summary>
@@ -439,14 +443,16 @@ internal sealed class StepExecutor
     /// <summary>A save that follows no change of ours (before a post-recovery rotation).</summary>
     internal static async Task<StepOutcome> BackupAsync(HostSession session, CancellationToken cancellationToken)
     {
-        var verdict = await SaveAsync(session, followsChange: false, null, cancellationToken).ConfigureAwait(false);
-        return verdict.Kind switch
-        {
-            SaveConfirmation.Confirmed => StepOutcome.Success(verdict.Text),
-            SaveConfirmation.Failed => StepOutcome.Transient(verdict.Text, AlertKind.BackupFailed),
-            _ => StepOutcome.Fatal(verdict.Text, AlertKind.BackupFailed, settled: true),
-        };
+        return Outcome(await SaveAsync(session, followsChange: false, null, cancellationToken).ConfigureAwait(false));
     }
+
+    /// <summary>A save's step: a failed save is tried again; one that cannot be confirmed stops the job (nothing is claimed saved).</summary>
+    private static StepOutcome Outcome(SaveVerdict verdict) => verdict.Kind switch
+    {
+        SaveConfirmation.Confirmed => StepOutcome.Success(verdict.Text),
+        SaveConfirmation.Failed => StepOutcome.Transient(verdict.Text, AlertKind.BackupFailed),
+        _ => StepOutcome.Fatal(verdict.Text, AlertKind.BackupFailed, settled: true),
+    };
 
     /// <summary>
     /// Saves the rotated key and confirms it. Only then is it the saved key: listed again and escrowed as saved, the
