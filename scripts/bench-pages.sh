@@ -17,10 +17,14 @@ RECOVERYASSIST_DATA="$work/data" dotnet src/RecoveryAssist.Server/bin/Release/ne
 server=$!
 trap 'kill $server 2>/dev/null; wait $server 2>/dev/null; rm -rf "$work"' EXIT
 for _ in $(seq 1 100); do curl -fs "$base/healthz" >/dev/null 2>&1 && break; sleep 0.2; done
-onetime=$(sed -n "s/.*user 'admin' with the one-time password: \([^ ]*\).*/\1/p" "$work/server.log")
+# First run: the admin's one-time password is in a file of the data directory (0600), never in the log.
+onetime=$(cat "$work/data/admin-password")
 jar="$work/cookies"
-curl -fs -c "$jar" -b "$jar" -H 'Content-Type: application/json' -d "{\"userName\":\"admin\",\"password\":\"$onetime\"}" "$base/api/auth/signin" >/dev/null
-curl -fs -c "$jar" -b "$jar" -H 'Content-Type: application/json' -d "{\"currentPassword\":\"$onetime\",\"newPassword\":\"a benchmark passphrase\"}" "$base/api/auth/password" >/dev/null
+# A change made with the sign-in cookie carries the session's CSRF token (X-CSRF-Token).
+csrf=$(curl -fs -c "$jar" -b "$jar" -H 'Content-Type: application/json' -d "{\"userName\":\"admin\",\"password\":\"$onetime\"}" "$base/api/auth/signin" \
+  | sed -n 's/.*"csrfToken":"\([^"]*\)".*/\1/p')
+curl -fs -c "$jar" -b "$jar" -H 'Content-Type: application/json' -H "X-CSRF-Token: $csrf" \
+  -d "{\"currentPassword\":\"$onetime\",\"newPassword\":\"a benchmark passphrase\"}" "$base/api/auth/password" >/dev/null
 
 echo "importing $hosts hosts with keys..."
 python3 - "$hosts" "$work" <<'PY'
@@ -40,7 +44,7 @@ for start in range(0, n, 1000):
     json.dump({"records": records}, open("%s/batch-%06d.json" % (work, start), "w"))
 PY
 for batch in "$work"/batch-*.json; do
-  curl -fs -c "$jar" -b "$jar" -H 'Content-Type: application/json' --data-binary "@$batch" "$base/api/import/bulk" >/dev/null
+  curl -fs -c "$jar" -b "$jar" -H 'Content-Type: application/json' -H "X-CSRF-Token: $csrf" --data-binary "@$batch" "$base/api/import/bulk" >/dev/null
 done
 
 measure() { # name, url template with %d for a random host number
