@@ -13,6 +13,9 @@ internal sealed class BootOptions
     public const int DefaultTokenMinutes = 30;
     public const int DefaultHostCacheSeconds = 2;
     public const int DefaultRequestsPerMinute = 600;
+
+    /// <summary>High enough for a relay or NAT that puts a whole provisioning network behind one address; still a bound.</summary>
+    public const int MaxRequestsPerMinute = 100_000_000;
     public const int DefaultMaxCheckIns = 10_000;
     public const int DefaultAlertWindowMinutes = 10;
     public const int DefaultAuditsPerSourceWindow = 5;
@@ -114,8 +117,8 @@ internal sealed class BootOptionsValidator : IValidateOptions<BootOptions>
             if (!IPNetwork.TryParse(networks[i]?.Trim() ?? "", out _))
                 errors.Add($"{BootOptions.Section}:AllowedNetworks:{i} '{networks[i]}' is not a CIDR such as 10.0.0.0/24.");
         }
-        if (options.RequestsPerMinute is < 1 or > 1_000_000)
-            errors.Add($"{BootOptions.Section}:RequestsPerMinute must be between 1 and 1000000.");
+        if (options.RequestsPerMinute is < 1 or > BootOptions.MaxRequestsPerMinute)
+            errors.Add($"{BootOptions.Section}:RequestsPerMinute must be between 1 and {BootOptions.MaxRequestsPerMinute}.");
         if (options.MaxCheckIns is < 10 or > 1_000_000)
             errors.Add($"{BootOptions.Section}:MaxCheckIns must be between 10 and 1000000.");
         if (options.AlertWindowMinutes is < 1 or > 24 * 60)
