@@ -13,7 +13,7 @@ work=$(mktemp -d)
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 base="http://127.0.0.1:$port"
 RECOVERYASSIST_DATA="$work/data" dotnet src/RecoveryAssist.Server/bin/Release/net10.0/RecoveryAssist.Server.dll \
-  --urls "$base" --RecoveryAssist:Boot:TftpPort=0 --Logging:LogLevel:Default=Warning >"$work/server.log" 2>&1 &
+  --urls "$base" --RecoveryAssist:Listen:Provisioning="http://127.0.0.1:$((port + 1))" --RecoveryAssist:Boot:TftpPort=0 --Logging:LogLevel:Default=Warning >"$work/server.log" 2>&1 &
 server=$!
 trap 'kill $server 2>/dev/null; wait $server 2>/dev/null; rm -rf "$work"' EXIT
 for _ in $(seq 1 100); do curl -fs "$base/healthz" >/dev/null 2>&1 && break; sleep 0.2; done

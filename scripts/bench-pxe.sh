@@ -27,7 +27,7 @@ RECOVERYASSIST_DATA="$work/data" dotnet src/RecoveryAssist.Server/bin/Release/ne
   --Logging:LogLevel:Default=Warning >"$work/server.log" 2>&1 &
 server_pid=$!
 for _ in $(seq 1 100); do curl -fs "$base/healthz" >/dev/null 2>&1 && break; sleep 0.2; done
-password=$(cat "$(sed -n "s/.*one-time password is in \([^ ]*\) .*/\1/p" "$work/server.log" | head -1)")
+password=$(cat "$work/data/admin-password")   # first run: the admin's one-time password, 0600
 new_password="bench-pxe-$(date +%s)-password"
 csrf=$(curl -fs -c "$work/cookies" -H 'content-type: application/json' -d "{\"userName\":\"admin\",\"password\":\"$password\"}" "$base/api/auth/signin" \
   | sed -n 's/.*"csrfToken":"\([^"]*\)".*/\1/p')

@@ -82,11 +82,17 @@ internal static class AdminCommands
                 console.Error.WriteLine($"TAMPERED: {problem}");
                 return ExitCodes.InvalidInput;
             }
-            catch (StoreOpenException e)
+            catch (StoreDamagedException e)
             {
-                // A store that cannot be read is as much a failed verification as an edited one.
+                // A store whose records cannot be read is as much a failed verification as an edited one;
+                // a wrong --data or KEK is not (the error below).
                 console.Error.WriteLine("DAMAGED: " + e.Message);
                 return ExitCodes.InvalidInput;
+            }
+            catch (StoreOpenException e)
+            {
+                console.Error.WriteLine("error: " + e.Message);
+                return ExitCodes.Failure;
             }
             catch (IOException e)
             {

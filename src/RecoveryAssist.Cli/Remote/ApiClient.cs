@@ -33,7 +33,7 @@ internal sealed class ApiClient : IDisposable
     public Task<JsonElement> GetAsync(string path) => SendAsync(HttpMethod.Get, path, null);
 
     /// <summary>After a cookie sign-in: the session's CSRF token, which every change made with the cookie must carry.</summary>
-    public void UseCsrfToken(string token) => _http.DefaultRequestHeaders.Add("X-CSRF-Token", token);
+    public void UseCsrfToken(string token) => _http.DefaultRequestHeaders.Add(RecoveryAssist.Server.Features.Auth.SessionAuthenticationHandler.CsrfHeader, token);
 
     public Task<JsonElement> PostAsync(string path, object? body) => SendAsync(HttpMethod.Post, path, body is null ? null : JsonContent.Create(body));
 

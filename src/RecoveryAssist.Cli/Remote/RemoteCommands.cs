@@ -38,7 +38,7 @@ internal static class RemoteCommands
             {
                 token = await client.PostAsync("/api/auth/token", new { userName = result.GetValue(user), password, name = "cli login" }).ConfigureAwait(false);
             }
-            catch (ApiException e) when (e.Problem == "totp-required")
+            catch (ApiException e) when (e.Problem == RecoveryAssist.Server.Features.Auth.UserService.TotpRequired)
             {
                 // The password was right and the account has a second factor: ask for its code and sign in again.
                 var code = Secrets.ReadPassword(console, "authenticator code: ");

@@ -30,7 +30,7 @@ internal sealed class ServerTrust(Uri server, string? caFile, string knownServer
         if (errors == SslPolicyErrors.None)
             return true;
         if (caFile is not null)
-            return ChainsToCa(certificate);
+            return ChainsToCa(certificate, errors);
         var fingerprint = TlsCertificate.Fingerprint(certificate);
         var known = Known();
         if (known.TryGetValue(Authority, out var pinned))
@@ -46,7 +46,7 @@ internal sealed class ServerTrust(Uri server, string? caFile, string knownServer
         return true;
     }
 
-    private bool ChainsToCa(X509Certificate2 certificate)
+    private bool ChainsToCa(X509Certificate2 certificate, SslPolicyErrors errors)
     {
         X509Certificate2Collection anchors;
         try
@@ -62,6 +62,12 @@ internal sealed class ServerTrust(Uri server, string? caFile, string knownServer
         // The appliance's own self-signed certificate given as the CA is trusted as it is.
         if (anchors.Any(a => a.RawData.AsSpan().SequenceEqual(certificate.RawData)))
             return true;
+        // A CA vouches for names: a certificate it issued to another host is not the appliance's.
+        if (errors.HasFlag(SslPolicyErrors.RemoteCertificateNameMismatch))
+        {
+            Refusal = $"the appliance's certificate (SHA-256 {TlsCertificate.Fingerprint(certificate)}) is not issued to {server.Host}";
+            return false;
+        }
         using var chain = new X509Chain();
         chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
         chain.ChainPolicy.CustomTrustStore.AddRange(anchors);

@@ -24,10 +24,10 @@ internal sealed class AppOptions
     /// <summary>The key-encryption key file; default <c>&lt;DataDirectory&gt;/kek.key</c>. Environment RECOVERYASSIST_KEK (base64) takes precedence.</summary>
     public string? KekFile { get; set; }
 
-    /// <summary>Failed sign-ins in a row before an account is locked.</summary>
+    /// <summary>Failed sign-ins in a row for one account that cost nothing; after them each attempt waits longer (SignInThrottle). Accounts are never locked by failures.</summary>
     public int LockoutThreshold { get; set; } = DefaultLockoutThreshold;
 
-    /// <summary>How long a locked account stays locked.</summary>
+    /// <summary>The longest wait, in minutes, that failed sign-ins impose on the next attempt for one account (SignInThrottle).</summary>
     public int LockoutMinutes { get; set; } = DefaultLockoutMinutes;
 
     /// <summary>A key not verified for this many days is "stale" in the coverage report.</summary>

@@ -44,7 +44,7 @@ internal static class OfflineAdmin
         catch (Exception e) when (e is not (OutOfMemoryException or IOException))
         {
             // LiteDB reports a damaged page with an exception of its own (or worse, from the BSON reader).
-            throw new StoreOpenException($"The store in {dataDirectory} is damaged: its audit records cannot be read ({e.GetType().Name}: {FirstLine(e.Message)}).");
+            throw new StoreDamagedException($"The store in {dataDirectory} is damaged: its audit records cannot be read ({e.GetType().Name}: {FirstLine(e.Message)}).");
         }
     }
 

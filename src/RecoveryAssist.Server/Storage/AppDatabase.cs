@@ -125,12 +125,11 @@ internal sealed class AppDatabase : IDisposable
             if (_writeDepth > 0)
                 return Nested(work);
             _store.BeginTrans();
+            T result;
             try
             {
-                var result = Nested(work);
+                result = Nested(work);
                 _store.Commit();
-                RunAfterCommit();
-                return result;
             }
             catch
             {
@@ -138,6 +137,9 @@ internal sealed class AppDatabase : IDisposable
                 _store.Rollback();
                 throw;
             }
+            // After the try: an action that throws must not roll back (or look like it rolled back) what is committed.
+            RunAfterCommit();
+            return result;
         }
     }
 
@@ -169,12 +171,25 @@ internal sealed class AppDatabase : IDisposable
         }
     }
 
+    /// <summary>Every action runs, even after one threw; the first failure is then thrown (the write itself stands).</summary>
     private void RunAfterCommit()
     {
         var actions = _afterCommit.ToArray();
         _afterCommit.Clear();
+        Exception? first = null;
         foreach (var action in actions)
-            action();
+        {
+            try
+            {
+                action();
+            }
+            catch (Exception e)
+            {
+                first ??= e;
+            }
+        }
+        if (first is not null)
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(first);
     }
 
     /// <summary>

@@ -90,4 +90,7 @@ internal sealed class AppStore : IDisposable
     }
 }
 
-internal sealed class StoreOpenException(string message) : Exception(message);
+internal class StoreOpenException(string message) : Exception(message);
+
+/// <summary>The store opened, but what it holds cannot be read: for <c>audit verify</c> a failed verification, not a wrong path or key.</summary>
+internal sealed class StoreDamagedException(string message) : StoreOpenException(message);

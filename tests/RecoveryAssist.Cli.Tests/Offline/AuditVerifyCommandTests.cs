@@ -25,4 +25,16 @@ public sealed class AuditVerifyCommandTests
             TestDirectory.Delete(dataDirectory);
         }
     }
+
+    [Fact]
+    public async Task AuditVerify_NoStoreThere_AnErrorNotAVerdict()
+    {
+        var nowhere = TestDirectory.NewPath("ra-cli-nostore-");
+        using var cli = new CliProcess(new Uri("http://127.0.0.1:1"));
+
+        var verify = await cli.RunAsync("audit", "verify", "--data", nowhere);
+
+        verify.ExitCode.Should().Be(2, verify.ToString());
+        verify.Error.Should().StartWith("error: ").And.NotContain("DAMAGED");
+    }
 }

@@ -68,7 +68,8 @@ internal static class AlertCatalog
             or AlertKind.EscrowAtRisk or AlertKind.RotationNotSaved or AlertKind.SameKeyOnSeveralHosts or AlertKind.SettingLost => AlertSeverity.Critical,
         AlertKind.UnparseableOutput or AlertKind.HostUnreachable or AlertKind.IdentityChanged or AlertKind.JobFailed or AlertKind.NeedsPerson
             or AlertKind.PolicyRefused => AlertSeverity.Warning,
-        _ => AlertSeverity.Info,
+        // A new kind must be given a severity here: left to a default it would reach no channel set to warning and up.
+        _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "this alert kind has no severity yet"),
     };
 
     /// <summary>The API's name of a kind (camelCase, as in JSON).</summary>

@@ -136,7 +136,9 @@ internal sealed class AlertService
     /// <summary>How many alerts of each kind are in each state: every kind and state, zeros included, so a metric never disappears.</summary>
     public IReadOnlyList<AlertCount> Counts()
     {
-        var counts = Alerts.FindAll().GroupBy(a => (a.Kind, a.State)).ToDictionary(g => g.Key, g => g.Count());
+        // Two fields of each record, not whole records with their messages and notes (every scrape, and alerts are kept).
+        var counts = Alerts.Query().Select(a => new { a.Kind, a.State }).ToEnumerable()
+            .GroupBy(a => (a.Kind, a.State)).ToDictionary(g => g.Key, g => g.Count());
         return Enum.GetValues<AlertKind>()
             .SelectMany(kind => Enum.GetValues<AlertState>().Select(state => new AlertCount(kind, AlertCatalog.Severity(kind), state, counts.GetValueOrDefault((kind, state)))))
             .ToList();

@@ -14,7 +14,6 @@ internal static class AuditCopy
     public static string? Compare(IReadOnlyDictionary<long, AuditRecord> store, IEnumerable<string> copyLines)
     {
         var line = 0;
-        long newest = 0;
         foreach (var text in copyLines)
         {
             line++;
@@ -32,7 +31,6 @@ internal static class AuditCopy
             {
                 return $"copy line {line}: not an audit record ({e.GetType().Name})";
             }
-            newest = Math.Max(newest, id);
             if (!store.TryGetValue(id, out var record))
                 return $"record {id}: in the copy (line {line}) but missing from the store";
             if (!string.Equals(record.Hash, hash, StringComparison.Ordinal))

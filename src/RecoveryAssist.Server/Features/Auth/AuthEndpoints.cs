@@ -4,21 +4,40 @@ using RecoveryAssist.Server.Hosting;
 
 namespace RecoveryAssist.Server.Features.Auth;
 
-internal sealed record SignInRequest(string UserName, string Password, string? TotpCode = null);
+// The requests and answers that carry a password, a code or a one-time password print it as [redacted].
+internal sealed record SignInRequest(string UserName, string Password, string? TotpCode = null)
+{
+    public override string ToString() => $"SignInRequest {{ UserName = {UserName}, Password = [redacted], TotpCode = [redacted] }}";
+}
 
 /// <param name="CsrfToken">Send it back in <c>X-CSRF-Token</c> on every change made with the sign-in cookie.</param>
 /// <param name="MustEnrolTotp">Only enrolment (POST /api/auth/totp/enrol) is allowed until a second factor is confirmed.</param>
 internal sealed record SignInResponse(string UserName, string Role, bool MustChangePassword, string CsrfToken, bool MustEnrolTotp = false);
 
-internal sealed record ChangePasswordRequest(string CurrentPassword, string NewPassword);
+internal sealed record ChangePasswordRequest(string CurrentPassword, string NewPassword)
+{
+    public override string ToString() => "ChangePasswordRequest { CurrentPassword = [redacted], NewPassword = [redacted] }";
+}
 
-internal sealed record TokenRequest(string UserName, string Password, string? Name = null, string? TotpCode = null);
+internal sealed record TokenRequest(string UserName, string Password, string? Name = null, string? TotpCode = null)
+{
+    public override string ToString() => $"TokenRequest {{ UserName = {UserName}, Name = {Name}, Password = [redacted], TotpCode = [redacted] }}";
+}
 
-internal sealed record TotpCodeRequest(string? Code);
+internal sealed record TotpCodeRequest(string? Code)
+{
+    public override string ToString() => "TotpCodeRequest { Code = [redacted] }";
+}
 
-internal sealed record CreateUserRequest(string UserName, string Role, string? Password = null);
+internal sealed record CreateUserRequest(string UserName, string Role, string? Password = null)
+{
+    public override string ToString() => $"CreateUserRequest {{ UserName = {UserName}, Role = {Role}, Password = [redacted] }}";
+}
 
-internal sealed record CreateUserResponse(string UserName, string Role, string? OneTimePassword);
+internal sealed record CreateUserResponse(string UserName, string Role, string? OneTimePassword)
+{
+    public override string ToString() => $"CreateUserResponse {{ UserName = {UserName}, Role = {Role}, OneTimePassword = [redacted] }}";
+}
 
 internal sealed record UserView(string UserName, string Role, bool MustChangePassword, bool Locked, DateTime Created, string? CreatedBy);
 

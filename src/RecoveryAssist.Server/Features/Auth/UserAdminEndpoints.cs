@@ -2,7 +2,10 @@ using RecoveryAssist.Server.Hosting;
 
 namespace RecoveryAssist.Server.Features.Auth;
 
-internal sealed record ResetPasswordResponse(string UserName, string OneTimePassword);
+internal sealed record ResetPasswordResponse(string UserName, string OneTimePassword)
+{
+    public override string ToString() => $"ResetPasswordResponse {{ UserName = {UserName}, OneTimePassword = [redacted] }}";
+}
 
 /// <summary>
 /// Account administration beyond create/list/lock/unlock/role (<c>recoveryassist user reset-password</c>),

@@ -152,14 +152,7 @@ internal static class BootServices
             limiter.AddPolicy(BootEndpoints.RateLimitPolicy, context =>
             {
                 var perMinute = context.RequestServices.GetRequiredService<IOptions<BootOptions>>().Value.RequestsPerMinute;
-                return RateLimitPartition.GetTokenBucketLimiter(context.ClientAddress() ?? "?", _ => new TokenBucketRateLimiterOptions
-                {
-                    TokenLimit = perMinute,
-                    TokensPerPeriod = Math.Max(1, perMinute / 60),
-                    ReplenishmentPeriod = TimeSpan.FromSeconds(1),
-                    QueueLimit = 0,
-                    AutoReplenishment = true,
-                });
+                return RateLimitPartition.GetTokenBucketLimiter(context.ClientAddress() ?? "?", _ => BootOptions.PerSourceBucket(perMinute));
             });
         });
         services.AddSingleton<BootTftpHost>();

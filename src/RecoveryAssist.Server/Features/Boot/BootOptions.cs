@@ -51,6 +51,23 @@ internal sealed class BootOptions
     /// <summary>Requests to /boot/* one source address may make per minute (token bucket; default <see cref="DefaultRequestsPerMinute"/>).</summary>
     public int RequestsPerMinute { get; set; } = DefaultRequestsPerMinute;
 
+    /// <summary>
+    /// The token bucket of one source: a minute's worth at once, refilled at exactly <paramref name="perMinute"/> a minute
+    /// (whole tokens at a period stretched to fit, so 90 a minute is 1 every 667 ms, not 60 a minute).
+    /// </summary>
+    public static System.Threading.RateLimiting.TokenBucketRateLimiterOptions PerSourceBucket(int perMinute)
+    {
+        var tokens = Math.Max(1, perMinute / 60);
+        return new()
+        {
+            TokenLimit = perMinute,
+            TokensPerPeriod = tokens,
+            ReplenishmentPeriod = TimeSpan.FromMinutes((double)tokens / perMinute),
+            QueueLimit = 0,
+            AutoReplenishment = true,
+        };
+    }
+
     /// <summary>Check-ins kept at most; the least recently seen is evicted first (default <see cref="DefaultMaxCheckIns"/>).</summary>
     public int MaxCheckIns { get; set; } = DefaultMaxCheckIns;
 

@@ -367,11 +367,15 @@ internal sealed partial class BootService
 
     public ArmingRecord? GetArming(Guid sessionId) => Armings.FindById(sessionId);
 
+    /// <summary>The check-ins bound to a host (after a board swap), newest first.</summary>
+    public IReadOnlyList<CheckInRecord> CheckInsOf(Guid hostId) =>
+        CheckIns.Find(c => c.BoundHostId == hostId).OrderByDescending(c => c.LastSeen).ToList();
+
     /// <summary>The firmware platforms the host was seen booting with: check-ins bound to it or from one of its MACs.</summary>
     private List<string> RecordedPlatforms(Guid hostId, HostRecord? host)
     {
         var macs = host?.MacAddresses ?? [];
-        return CheckIns.Find(c => c.BoundHostId == hostId).Concat(macs.Select(m => CheckIns.FindById(m)).OfType<CheckInRecord>())
+        return CheckInsOf(hostId).Concat(macs.Select(m => CheckIns.FindById(m)).OfType<CheckInRecord>())
             .Select(c => c.Platform).Where(p => p.Length > 0).Distinct().ToList();
     }
 

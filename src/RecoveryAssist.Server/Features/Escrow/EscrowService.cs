@@ -171,10 +171,6 @@ internal sealed partial class EscrowService
         });
     }
 
-    /// <inheritdoc cref="EscrowEntries(Guid, IReadOnlyList{RecoveryListEntry}, HostSighting, Actor)"/>
-    public ImportResult EscrowEntries(Guid hostId, IReadOnlyList<RecoveryListEntry> entries, KeySource source, Actor actor) =>
-        EscrowEntries(hostId, entries, new HostSighting(source, OnHost: source != KeySource.Imported), actor);
-
     /// <summary>The escrowed version holding exactly this Recovery ID and key (any status), or null. Compares in fixed time.</summary>
     public KeyVersionRecord? FindVersion(Guid hostId, RecoveryListEntry entry)
     {
@@ -458,8 +454,9 @@ internal sealed partial class EscrowService
         }
         _audit.Append(new AuditEntry(actor.Name, AuditAction(decision.Outcome, sighting.Source), Target(host), AuditEntry.Success, actor.ClientAddress, detail));
 
-        var liveNow = KeyReconciler.Live(_keys.Of(host.Id).Select(KeyVersionStore.Held)).Select(h => h.Version).ToHashSet();
-        var currentNow = _keys.Of(host.Id).Where(v => liveNow.Contains(v.Version)).Select(KeyVersionView.From).ToList();
+        var versionsNow = _keys.Of(host.Id);
+        var liveNow = KeyReconciler.Live(versionsNow.Select(KeyVersionStore.Held)).Select(h => h.Version).ToHashSet();
+        var currentNow = versionsNow.Where(v => liveNow.Contains(v.Version)).Select(KeyVersionView.From).ToList();
         var outcome = decision.Outcome switch
         {
             KeyOutcome.Escrowed => ImportOutcome.Escrowed,

@@ -95,6 +95,12 @@ internal sealed class KeyVersionStore(AppDatabase database, KeySealer sealer, Au
             version.Fingerprint = sealer.Fingerprint(Open(version));
             Keys.Update(version);
         }
+        // Keys were opened: say so where every opening is told, with how many and why (no key, no fingerprint).
+        if (missing.Count > 0)
+        {
+            audit.Append(new AuditEntry("system:fingerprint-backfill", "key.fingerprinted", "escrow", AuditEntry.Success, null,
+                string.Create(CultureInfo.InvariantCulture, $"{missing.Count} key versions escrowed before fingerprints existed were opened to compute theirs")));
+        }
         return missing.Count;
     });
 
@@ -113,10 +119,6 @@ internal sealed class KeyVersionStore(AppDatabase database, KeySealer sealer, Au
     /// <summary>Running versions whose save is not confirmed, newest first: a reveal offers them as second candidates.</summary>
     public IReadOnlyList<KeyVersionRecord> Unsaved(Guid hostId) =>
         Of(hostId).Where(v => v.Status == KeyStatus.Unsaved).OrderByDescending(v => v.Version).ToList();
-
-    /// <summary>Whether the version may protect the host now (saved, or running and not yet saved).</summary>
-    public bool IsLive(KeyVersionRecord version) =>
-        KeyReconciler.Live(Of(version.HostId).Select(Held)).Any(v => v.Version == version.Version);
 
     public RecoveryKey Open(KeyVersionRecord version) => sealer.Open(version.Sealed, Binding(version));
 

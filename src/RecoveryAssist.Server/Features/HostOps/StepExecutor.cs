@@ -565,7 +565,7 @@ internal sealed class StepExecutor
         if (found?.Version == expected && found.Status is KeyStatus.Current or KeyStatus.Unsaved)
             return StepOutcome.Success($"the host's key (Recovery ID {entry.RecoveryId}) is escrowed version {expected}, running ({found.Status.ToString().ToLowerInvariant()} until a save is confirmed)");
         // Whatever the host holds now must be in the escrow before the job stops.
-        var result = _escrow.EscrowEntries(job.HostId, [entry], KeySource.Collected, JobActor(job));
+        var result = Escrow(job, [entry], new HostSighting(KeySource.Collected, OnHost: true));
         return StepOutcome.Fatal($"verification failed: the host lists Recovery ID {entry.RecoveryId} with a key other than version {expected}; escrowed it as {Versions(result)} (drift)", AlertKind.RecoveryIdMismatch);
     }
 

@@ -29,14 +29,12 @@ internal static class TlsCertificate
         var key = Path.Combine(directory, KeyFileName);
         if (File.Exists(cert) && File.Exists(key))
             return (Load(cert, key), null);
-        var dir = System.IO.Directory.CreateDirectory(directory);
-        if (!OperatingSystem.IsWindows())
-            dir.UnixFileMode = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
+        PrivateFiles.CreateDirectory(directory);
         using var generated = Generate(MachineNames(people), TimeProvider.System.GetUtcNow());
         using var ecdsa = generated.GetECDsaPrivateKey()!;
         // The key first: a certificate without its key would be taken for a complete pair at the next start.
-        WritePrivate(key, ecdsa.ExportPkcs8PrivateKeyPem());
-        WritePrivate(cert, generated.ExportCertificatePem());
+        PrivateFiles.WriteAllText(key, ecdsa.ExportPkcs8PrivateKeyPem());
+        PrivateFiles.WriteAllText(cert, generated.ExportCertificatePem());
         return (Load(cert, key), Path.GetFullPath(cert));
     }
 
@@ -106,15 +104,5 @@ internal static class TlsCertificate
         {
             throw new StoreOpenException($"The TLS certificate {certificateFile} with key {keyFile} cannot be loaded: {e.Message}");
         }
-    }
-
-    private static void WritePrivate(string path, string text)
-    {
-        var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
-        if (!OperatingSystem.IsWindows())
-            options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
-        File.Delete(path);
-        using var writer = new StreamWriter(new FileStream(path, options));
-        writer.Write(text);
     }
 }

@@ -20,8 +20,6 @@ internal sealed class EscrowedKeys(HostStore hosts, KeyVersionStore keys)
 
     public KeyVersionRecord? Version(Guid hostId, int version) => keys.Find(hostId, version);
 
-    public bool IsLive(KeyVersionRecord version) => keys.IsLive(version);
-
     public RecoveryKey Open(KeyVersionRecord version) => keys.Open(version);
 
     /// <summary>Marks a version used (joins the caller's write; audited there as every status change); false when it already was.</summary>

@@ -42,6 +42,8 @@ public sealed class FingerprintBackfillTests
             coverage.GetProperty("sameKeyOnSeveralHosts").EnumerateArray().Select(h => h.GetProperty("name").GetString())
                 .Should().BeEquivalentTo("old-a.lab", "old-b.lab");
             after.Services.GetRequiredService<KeyVersionStore>().All().Should().OnlyContain(v => v.Fingerprint != null);
+            after.Services.GetRequiredService<RecoveryAssist.Server.Features.Audit.AuditLog>().Read(0, 1000)
+                .Should().ContainSingle(r => r.Action == "key.fingerprinted").Which.Detail.Should().StartWith("2 key versions");
         }
         finally
         {

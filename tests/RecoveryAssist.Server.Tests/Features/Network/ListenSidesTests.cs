@@ -74,12 +74,14 @@ public sealed class ListenSidesTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task PeopleSide_OtherCertificate_RefusedByAPinningClient()
+    public async Task PeopleSide_PresentsTheCertificateInItsDataDirectory_APinOfAnotherIsRefused()
     {
-        using var client = new HttpClient(TestAppliance.TrustingHandler("00:11:22")) { BaseAddress = _appliance.Address };
+        using var onFile = X509Certificate2.CreateFromPem(File.ReadAllText(_appliance.CertificateFile));
+        using var pinned = new HttpClient(TestAppliance.TrustingHandler(TlsCertificate.Fingerprint(onFile))) { BaseAddress = _appliance.Address };
+        using var other = new HttpClient(TestAppliance.TrustingHandler("00:11:22")) { BaseAddress = _appliance.Address };
 
-        var call = () => client.GetAsync("/healthz");
-
+        (await pinned.GetAsync("/healthz")).IsSuccessStatusCode.Should().BeTrue("the people side serves the certificate whose fingerprint it printed");
+        var call = () => other.GetAsync("/healthz");
         await call.Should().ThrowAsync<HttpRequestException>();
     }
 

@@ -32,6 +32,7 @@ public sealed class HostSetupPagesTests(BrowserFixture browser) : IAsyncLifetime
 
         await admin.GotoAsync($"/hosts/{host.Id}");
         await Assertions.Expect(admin.GetByText("Not set: the appliance cannot collect")).ToBeVisibleAsync();
+        await PagesTests.ScreenshotsAsync(admin, "host-ssh-access-form");
         await admin.GetByLabel("User name").FillAsync(connection.UserName);
         await admin.GetByLabel("Port").FillAsync(connection.Port.ToString(System.Globalization.CultureInfo.InvariantCulture));
         if (connection.Password is { } password)
@@ -87,6 +88,7 @@ public sealed class HostSetupPagesTests(BrowserFixture browser) : IAsyncLifetime
         var row = admin.Locator("tbody tr", new() { HasText = "rack-7" });
         await Assertions.Expect(row).ToContainTextAsync("required");
         await Assertions.Expect(row).ToContainTextAsync("not required");
+        await PagesTests.ScreenshotsAsync(admin, "policies-with-a-tag");
 
         await admin.GetByLabel("Encryption mode").SelectOptionAsync("none");
         await admin.GetByLabel("Require Secure Boot").SelectOptionAsync("yes");

@@ -60,10 +60,10 @@ internal sealed class AlertDelivery : IAlertListener
             queued = true;
         }
         if (queued)
-            Wake();
+            _database.AfterCommit(Wake); // woken once the notifications are there to be read
     }
 
-    /// <summary>Wakes the worker (it also looks by itself every second, so a wake before the commit is not lost).</summary>
+    /// <summary>Wakes the worker (it also looks by itself every second).</summary>
     public void Wake()
     {
         if (_signal.CurrentCount == 0)
@@ -193,12 +193,26 @@ internal sealed class AlertDelivery : IAlertListener
         {
             return $"no answer within {_options.SendTimeout.TotalSeconds:0} s";
         }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // Anything else (a secret that no longer opens, an address the mail library refuses) is a failed attempt
+            // too, counted and backed off like the rest. Its type only: a library's message may quote what it was given.
+            return $"the send failed ({e.GetType().Name})";
+        }
     }
 
-    /// <summary>The due notifications, oldest first.</summary>
+    /// <summary>
+    /// The queues that may be sent now, oldest first: a channel's pending notifications when the oldest of them is due.
+    /// One waiting for its retry holds back the newer ones behind it, so a receiver never hears "resolved" before "opened".
+    /// </summary>
     internal IReadOnlyList<NotificationRecord> Due(DateTime now, int take) =>
         Outbox.Find(DbQuery.Equal(nameof(NotificationRecord.State), NotificationState.Pending.ToString()))
-            .Where(n => n.NextAttempt <= now).OrderBy(n => n.Created).Take(take).ToList();
+            .GroupBy(n => n.ChannelId)
+            .Where(queue => queue.MinBy(n => n.Created)!.NextAttempt <= now)
+            .SelectMany(queue => queue)
+            .OrderBy(n => n.Created).Take(take).ToList();
+
+    internal bool IsPending(NotificationRecord notification) => Outbox.FindById(notification.Id) is { State: NotificationState.Pending };
 
     /// <summary>The notification as stored now, when it is still pending, due, and not attempted since <paramref name="seen"/> was read.</summary>
     internal NotificationRecord? StillDue(NotificationRecord seen, DateTime now) =>

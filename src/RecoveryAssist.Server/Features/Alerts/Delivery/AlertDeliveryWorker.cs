@@ -51,9 +51,14 @@ internal sealed class AlertDeliveryWorker(AlertDelivery delivery, TimeProvider t
             var channel = delivery.Find(channelId);
             foreach (var notification in queue)
             {
-                // The pass's list may be older than an attempt that just ended: only what is still due now is sent.
+                // The pass's list may be older than an attempt that just ended: only what is still due now is sent,
+                // and one that now waits for its retry holds the rest of the queue behind it.
                 if (delivery.StillDue(notification, time.GetUtcNow().UtcDateTime) is not { } due)
+                {
+                    if (delivery.IsPending(notification))
+                        break;
                     continue;
+                }
                 var error = await delivery.SendAsync(channel, due.Notice, stopping).ConfigureAwait(false);
                 delivery.Attempted(due, error);
                 if (error is not null)

@@ -51,13 +51,16 @@ internal sealed class IndexModel(RecoverySessionService sessions, HostOpsService
             var coverage = reports.Coverage();
             var since = time.GetUtcNow().UtcDateTime.AddDays(-30);
             var drifted = coverage.RecentDrift.Where(d => d.Time >= since).Select(d => d.HostId).Distinct().Count();
+            // One state per host, ranked as the host list ranks them (EscrowReports.KeyState): rotation not saved, then stale.
+            var notSaved = coverage.RotationNotSaved.Select(h => h.Id).ToHashSet();
+            var stale = coverage.Stale.Select(h => h.Id).Where(id => !notSaved.Contains(id)).Distinct().Count();
             Fleet = new FleetView(
             [
                 new("All hosts", coverage.Hosts, "b-total"),
-                new("Verified key", coverage.WithCurrentKey - coverage.Stale.Count, "b-ok"),
+                new("Verified key", Math.Max(0, coverage.WithCurrentKey - stale - notSaved.Count), "b-ok"),
                 new("No key", coverage.WithoutKey.Count, "b-none"),
-                new("Stale key", coverage.Stale.Count, "b-stale"),
-                new("Rotation not saved", coverage.RotationNotSaved.Select(h => h.Id).Distinct().Count(), "b-stale"),
+                new("Stale key", stale, "b-stale"),
+                new("Rotation not saved", notSaved.Count, "b-stale"),
                 new("Drift (30 d)", drifted, "b-drift"),
             ], coverage.StaleAfterDays);
         }

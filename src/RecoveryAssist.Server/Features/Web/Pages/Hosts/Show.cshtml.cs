@@ -5,7 +5,6 @@ using RecoveryAssist.Server.Features.Escrow;
 using RecoveryAssist.Server.Features.HostOps;
 using RecoveryAssist.Server.Features.Policy;
 using RecoveryAssist.Server.Features.Recovery;
-using RecoveryAssist.Server.Features.Web.Pages.Policies;
 
 namespace RecoveryAssist.Server.Features.Web.Pages.Hosts;
 
@@ -109,6 +108,6 @@ internal sealed class ShowModel(EscrowService escrow, HostOpsService jobs, Recov
         Keys = escrow.KeyVersions(id);
         Jobs = jobs.List(id, null, 0, 20);
         Sessions = sessions.List(id, openOnly: false, 0, 20);
-        CheckIns = boot.ListCheckIns(false, 0, 1000).Where(c => c.BoundHostId == id).ToList();
+        CheckIns = boot.CheckInsOf(id);
     }
 }

@@ -40,6 +40,9 @@ internal sealed class ShowModel(RecoverySessionService sessions, HostOpsService 
 
     public IActionResult OnPostDecline(Guid id, string? reason)
     {
+        // The permission before the input: a role that may not decline is refused whatever it sent.
+        if (!Can(Permission.SessionsApprove))
+            return Denied();
         if (string.IsNullOrWhiteSpace(reason))
         {
             Error = "Say why you decline: the requester reads it.";
