@@ -53,6 +53,23 @@ internal abstract class WebPage : PageModel
     }
 
     protected IActionResult Denied() => StatusCode(StatusCodes.Status403Forbidden);
+
+    /// <summary>
+    /// Refuses a session action the role lacks, audited as the API audits it (<see cref="RecoveryEndpoints.Require"/>):
+    /// a wrong-role attempt from a browser leaves the same record as one from the command line.
+    /// </summary>
+    protected IActionResult SessionDenied(RecoverySessionService sessions, Permission permission, Guid sessionId, string action)
+    {
+        try
+        {
+            RecoveryEndpoints.Require(HttpContext, sessions, permission, sessionId, action);
+        }
+        catch (ProblemException)
+        {
+            // The refusal is recorded; the page answers 403 below.
+        }
+        return Denied();
+    }
 }
 
 internal static class WebPermissions

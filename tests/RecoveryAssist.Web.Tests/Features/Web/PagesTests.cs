@@ -113,6 +113,34 @@ public sealed class PagesTests(BrowserFixture browser) : IAsyncLifetime
         problems.Should().BeEmpty();
     }
 
+    [BrowserFact]
+    public async Task SessionPage_RoleThatMayOnlyLook_PostsApproveAndDecline_403_SessionUnchanged_RefusalsAudited()
+    {
+        var host = _appliance.HostWithKey();
+        var session = _appliance.Sessions.Open(host.Name, null, "tpm-failed", "CHG-403", "console", new Person(_appliance.User("technician"), "Technician", null));
+        var operatorName = _appliance.User("operator");
+        await using var context = await browser.PersonAsync(_appliance.Address);
+        var page = await People.SignedInAsync(context, operatorName);
+        (await page.GotoAsync($"/sessions/{session.Id}"))!.Status.Should().Be(200, "an operator may look at the session");
+        // The sign-out form's token: antiforgery tokens belong to the signed-in person, not to one form.
+        var token = await page.Locator("input[name=__RequestVerificationToken]").First.GetAttributeAsync("value");
+
+        foreach (var (url, handler) in new[] { ($"/sessions/{session.Id}", "Approve"), ($"/sessions/{session.Id}", "Decline"), ("/sessions", "Approve"), ("/sessions", "Decline") })
+        {
+            var form = context.APIRequest.CreateFormData();
+            form.Set("__RequestVerificationToken", token!);
+            form.Set("id", session.Id.ToString());
+            form.Set("reason", "not mine to decline");
+            var response = await page.APIRequest.PostAsync($"{url}?handler={handler}&id={session.Id}", new() { Form = form, MaxRedirects = 0 });
+            response.Status.Should().Be(403, $"{handler} posted to {url} by a role without sessions:approve");
+        }
+
+        _appliance.Sessions.Get(session.Id).State.Should().Be(SessionState.Opened, "nothing was approved or declined");
+        var refused = _appliance.Services.GetRequiredService<RecoveryAssist.Server.Features.Audit.AuditLog>().Read(0, 10_000)
+            .Where(r => r.Actor == operatorName && r.Outcome == "denied").Select(r => r.Action).ToList();
+        refused.Should().BeEquivalentTo(["session.approve", "session.decline", "session.approve", "session.decline"], "a refusal from a page is audited as the API's is");
+    }
+
     /// <summary>The current page at 1280×800 and 390×844 (whole page), into artifacts/screenshots/.</summary>
     internal static async Task ScreenshotsAsync(IPage page, string name)
     {

@@ -19,7 +19,7 @@ internal sealed class IndexModel(RecoverySessionService sessions) : WebPage
     public IActionResult OnPostApprove(Guid id)
     {
         if (!Can(Permission.SessionsApprove))
-            return Denied();
+            return SessionDenied(sessions, Permission.SessionsApprove, id, "session.approve");
         RecoverySession? approved = null;
         if (Try(() => approved = sessions.Approve(id, Person)))
             return Done($"Approved: the recovery of {approved!.HostName} may go on.", "/sessions");
@@ -30,7 +30,7 @@ internal sealed class IndexModel(RecoverySessionService sessions) : WebPage
     public IActionResult OnPostDecline(Guid id, string? reason)
     {
         if (!Can(Permission.SessionsApprove))
-            return Denied();
+            return SessionDenied(sessions, Permission.SessionsApprove, id, "session.decline");
         if (string.IsNullOrWhiteSpace(reason))
         {
             Error = "Say why you decline: the requester reads it.";

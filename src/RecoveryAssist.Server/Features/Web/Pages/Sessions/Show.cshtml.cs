@@ -36,41 +36,41 @@ internal sealed class ShowModel(RecoverySessionService sessions, HostOpsService 
     public void OnGet(Guid id) => Load(id);
 
     public IActionResult OnPostApprove(Guid id) =>
-        Act(id, Permission.SessionsApprove, () => sessions.Approve(id, Person), "Approved: the recovery may go on.");
+        Act(id, Permission.SessionsApprove, "session.approve", () => sessions.Approve(id, Person), "Approved: the recovery may go on.");
 
     public IActionResult OnPostDecline(Guid id, string? reason)
     {
         // The permission before the input: a role that may not decline is refused whatever it sent.
         if (!Can(Permission.SessionsApprove))
-            return Denied();
+            return SessionDenied(sessions, Permission.SessionsApprove, id, "session.decline");
         if (string.IsNullOrWhiteSpace(reason))
         {
             Error = "Say why you decline: the requester reads it.";
             Load(id);
             return Page();
         }
-        return Act(id, Permission.SessionsApprove, () => sessions.Cancel(id, Person, "declined: " + reason.Trim()), "Declined.");
+        return Act(id, Permission.SessionsApprove, "session.decline", () => sessions.Cancel(id, Person, "declined: " + reason.Trim()), "Declined.");
     }
 
     public IActionResult OnPostHostUp(Guid id) =>
-        Act(id, Permission.SessionsOpen, () => sessions.ReportHostUp(id, Person), "Recorded: the host is up. The key is rotated next.");
+        Act(id, Permission.SessionsOpen, "session.host-up", () => sessions.ReportHostUp(id, Person), "Recorded: the host is up. The key is rotated next.");
 
     public IActionResult OnPostClose(Guid id) =>
-        Act(id, Permission.SessionsOpen, () => sessions.Close(id, Person), "The session is closed.");
+        Act(id, Permission.SessionsOpen, "session.close", () => sessions.Close(id, Person), "The session is closed.");
 
     public IActionResult OnPostCancel(Guid id, string? reason) =>
-        Act(id, Permission.SessionsOpen, () => sessions.Cancel(id, Person, reason), "The session is cancelled.");
+        Act(id, Permission.SessionsOpen, "session.cancel", () => sessions.Cancel(id, Person, reason), "The session is cancelled.");
 
     public IActionResult OnPostArm(Guid id, string? image) =>
-        Act(id, Permission.SessionsOpen, () => boot.Arm(id, new ArmRequest(image), Person), "Armed: the host's next network boot gets the key once.");
+        Act(id, Permission.SessionsOpen, "session.arm", () => boot.Arm(id, new ArmRequest(image), Person), "Armed: the host's next network boot gets the key once.");
 
     public IActionResult OnPostDisarm(Guid id) =>
-        Act(id, Permission.SessionsOpen, () => boot.Disarm(id, Person), "Disarmed.");
+        Act(id, Permission.SessionsOpen, "session.disarm", () => boot.Disarm(id, Person), "Disarmed.");
 
-    private IActionResult Act(Guid id, Permission permission, Action action, string notice)
+    private IActionResult Act(Guid id, Permission permission, string audited, Action action, string notice)
     {
         if (!Can(permission))
-            return Denied();
+            return SessionDenied(sessions, permission, id, audited);
         if (Try(action))
             return Done(notice, $"/sessions/{id}");
         Load(id);
